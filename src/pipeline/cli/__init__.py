@@ -1,0 +1,64 @@
+"""The `veille` command: a thin shell over the library, one module per command group."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pipeline import __version__
+from pipeline.cli import (
+    ops_cmds,
+    report_cmds,
+    run_cmds,
+    story_cmds,
+    text_cmds,
+    topic_cmds,
+    warehouse_cmds,
+)
+from pipeline.cli.common import BadInput, NotImplementedYet
+from pipeline.settings import SettingsError
+from pipeline.warehouse import WarehouseBusy, WarehouseMissing
+
+GROUPS = (run_cmds, text_cmds, topic_cmds, story_cmds, warehouse_cmds, report_cmds, ops_cmds)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="veille",
+        description="veille: media monitoring of state news outlets — crawl, clean, tag, group, warehouse, alert.",
+        epilog="example:\n  veille demo\n  veille run --sources xinhua-fr --as-of 2026-01-02\n"
+               "  veille query \"select source_id, count(*) from articles group by 1\"",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"veille {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for group in GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.handler(args)
+        return code
+    except NotImplementedYet as exc:
+        print(f"veille: {exc}", file=sys.stderr)
+        return 2
+    except (BadInput, SettingsError, WarehouseMissing, FileNotFoundError) as exc:
+        print(f"veille: {exc}", file=sys.stderr)
+        return 1
+    except WarehouseBusy as exc:
+        print(f"veille: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("veille: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Shared pieces of the CLI: common flags, settings, JSON lines in and out, errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+from pipeline import settings as settings_mod
+from pipeline.settings import Settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class BadInput(Exception):
+    """Input the user gave is wrong: exit 1 with one readable line."""
+
+
+class NotImplementedYet(Exception):
+    """The command exists in the contract but its work lands in a later release: exit 2."""
+
+
+def common_parent() -> argparse.ArgumentParser:
+    """Flags every command accepts."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--config", metavar="FILE", help="settings file (TOML); default ./veille.toml if present")
+    parent.add_argument("--db", metavar="PATH", help="warehouse file (default: setting db, env VEILLE_DB)")
+    return parent
+
+
+def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str,
+                example: str, handler: Handler) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with an example."""
+    parser = sub.add_parser(name, help=summary, description=summary, parents=[common_parent()],
+                            epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def load_settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    """Settings from defaults, file, environment, then the command's own flags."""
+    try:
+        loaded = settings_mod.load(getattr(args, "config", None))
+        return loaded.with_overrides(db=getattr(args, "db", None), **overrides)
+    except settings_mod.SettingsError as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def dumps(obj: Any) -> str:
+    """JSON with non-ASCII characters kept as themselves."""
+    return json.dumps(obj, ensure_ascii=False, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+
+
+def write_json_line(obj: Any, out: TextIO | None = None) -> None:
+    stream = out or sys.stdout
+    stream.write(dumps(obj) + "\n")
+    stream.flush()
+
+
+def read_json_lines(stream: TextIO) -> Iterator[tuple[Any, dict[str, Any] | None, str | None]]:
+    """Yield (id, object, error) per non-blank input line; a broken line gives an error, not an exception."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            yield None, None, f"line {number}: not JSON ({exc.msg})"
+            continue
+        if not isinstance(obj, dict):
+            yield None, None, f"line {number}: expected a JSON object"
+            continue
+        yield obj.get("id"), obj, None
+
+
+def not_implemented(args: argparse.Namespace) -> int:
+    raise NotImplementedYet(f"veille {args.command}: not implemented yet")

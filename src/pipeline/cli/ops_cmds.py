@@ -1,0 +1,23 @@
+"""`veille doctor`, `veille sources`, `veille mirror`."""
+
+from __future__ import annotations
+
+import argparse
+
+from pipeline.cli.common import add_command, not_implemented
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    add_command(sub, "doctor", "check configuration, warehouse, sources and the Prefect API",
+                "veille doctor --mirror http://127.0.0.1:8000", not_implemented).add_argument("--mirror")
+
+    p = add_command(sub, "sources", "list the declared sources", "veille sources --format json", not_implemented)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = add_command(sub, "mirror", "serve a replay mirror (HOST/PATH layout) on loopback",
+                    "veille mirror serve ./mirror --port 8000", not_implemented)
+    msub = p.add_subparsers(dest="mirror_command", metavar="ACTION")
+    s = add_command(msub, "serve", "serve DIR as a mirror on 127.0.0.1", "veille mirror serve ./mirror --port 8000",
+                    not_implemented)
+    s.add_argument("dir")
+    s.add_argument("--port", type=int, default=0, help="0 picks a free port")

@@ -1,0 +1,64 @@
+"""Read-only warehouse commands (query, search, show, revisions) and `migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import duckdb
+
+from pipeline import output, warehouse
+from pipeline.cli.common import BadInput, add_command, load_settings, not_implemented
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    cfg = load_settings(args)
+    with warehouse.read(cfg.db, cfg.read_wait) as con:
+        try:
+            cursor = con.execute(args.sql)
+        except duckdb.Error as exc:
+            raise BadInput(f"query failed: {str(exc).splitlines()[0]}") from exc
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    sys.stdout.write(output.render(columns, rows, args.format))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    cfg = load_settings(args)
+    with warehouse.write(cfg.db, cfg.write_wait) as con:
+        names = warehouse.migrate(con)
+        version = warehouse.schema_version(con)
+    print(f"{cfg.db}: schema version {version}" + (f" (applied {', '.join(names)})" if names else " (up to date)"))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = add_command(sub, "query", "run read-only SQL on the warehouse",
+                    'veille query --format csv "select source_id, count(*) from articles group by 1"', cmd_query)
+    p.add_argument("sql", help="SQL to run (read-only)")
+    p.add_argument("--format", choices=output.FORMATS, default="table")
+
+    p = add_command(sub, "search", "full-text search of stored articles",
+                    'veille search "économie numérique" --source xinhua-fr --since 2026-01-01 --format json',
+                    not_implemented)
+    p.add_argument("text")
+    p.add_argument("--source", help="source id(s), comma-separated")
+    p.add_argument("--language")
+    p.add_argument("--topic")
+    p.add_argument("--since", metavar="DATE")
+    p.add_argument("--until", metavar="DATE")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--format", choices=output.FORMATS, default="table")
+
+    p = add_command(sub, "show", "show one article or story with its topics and copies",
+                    "veille show 3f2a9c0d11e84b7a", not_implemented)
+    p.add_argument("id", help="article id, story id or URL")
+
+    p = add_command(sub, "revisions", "list edited and deleted articles",
+                    "veille revisions --since 2026-01-01", not_implemented)
+    p.add_argument("--since", metavar="DATE")
+    p.add_argument("--format", choices=output.FORMATS, default="table")
+
+    add_command(sub, "migrate", "create or upgrade the warehouse schema (re-running changes nothing)",
+                "veille migrate --db warehouse/veille.duckdb", cmd_migrate)

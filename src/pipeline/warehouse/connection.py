@@ -1,0 +1,115 @@
+"""Opening the DuckDB file under the one-writer rule.
+
+DuckDB lets one process hold the file for writing, and while it does no
+other process can open it, even read-only. So writers hold it one staged
+batch at a time and everyone else retries for a bounded time, then fails
+with a message naming the holder and since when (from a small holder file
+written beside the database).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+RETRY_PAUSE = 0.2
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse longer than we may wait."""
+
+
+class WarehouseMissing(FileNotFoundError):
+    """A reader asked for a warehouse file that does not exist."""
+
+
+def holder_path(db: Path) -> Path:
+    return db.with_name(db.name + ".holder")
+
+
+def _describe_holder(db: Path) -> str:
+    try:
+        info = json.loads(holder_path(db).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "warehouse busy (holder unknown)"
+    return (f"warehouse busy since {info.get('since', '?')} "
+            f"(held by pid {info.get('pid', '?')} on {info.get('host', '?')}: {info.get('command', '?')})")
+
+
+def holder(db: Path) -> dict[str, object] | None:
+    """The recorded writer, if its process is still alive."""
+    try:
+        info: dict[str, object] = json.loads(holder_path(db).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    pid = info.get("pid")
+    if isinstance(pid, int) and info.get("host") == socket.gethostname():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+    return info
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def _connect_retrying(db: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + max(wait, 0.0)
+    while True:
+        try:
+            return duckdb.connect(str(db), read_only=read_only,
+                                  config={"autoinstall_known_extensions": False})
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"{_describe_holder(db)}; waited {wait:g}s for {db}") from exc
+            time.sleep(RETRY_PAUSE)
+
+
+@contextmanager
+def read(db: str | Path, wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection, retried for up to `wait` seconds while a writer holds the file."""
+    path = Path(db)
+    if not path.exists():
+        raise WarehouseMissing(f"no warehouse at {path} (run `veille run` or `veille demo` first)")
+    con = _connect_retrying(path, read_only=True, wait=wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def write(db: str | Path, wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable connection for one batch; records who holds it while open."""
+    path = Path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect_retrying(path, read_only=False, wait=wait)
+    marker = holder_path(path)
+    info = {"pid": os.getpid(), "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": " ".join(sys.argv[:3])}
+    try:
+        marker.write_text(json.dumps(info), encoding="utf-8")
+        yield con
+    finally:
+        con.close()
+        try:
+            marker.unlink()
+        except FileNotFoundError:
+            pass

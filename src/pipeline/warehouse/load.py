@@ -1,0 +1,93 @@
+"""The one write path: stage a batch, then MERGE it by name into its table."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import duckdb
+
+# Columns a MERGE must not overwrite on a row that already exists: when an
+# article was first seen and which story it was put in never change on reload.
+KEEP_ON_UPDATE: dict[str, frozenset[str]] = {
+    "articles": frozenset({"first_seen", "story_id", "url"}),
+    "stories": frozenset({"first_article_id", "first_seen"}),
+    "alerts": frozenset({"created"}),
+}
+
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "sources": ("id",),
+    "crawl_runs": ("id",),
+    "pages": ("id",),
+    "articles": ("id",),
+    "article_topics": ("article_id", "topic"),
+    "stories": ("id",),
+    "revisions": ("article_id", "revision"),
+    "reports": ("id",),
+    "alerts": ("topic", "story_id", "report_id", "kind"),
+}
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position", [table]
+    ).fetchall()
+    return {name: kind for name, kind in rows}
+
+
+def _json_default(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def merge_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Upsert `rows` into `table` (staged through a temporary table); returns the row count.
+
+    Rows are deduplicated on the primary key first (the last one wins), so a
+    batch that repeats a key still merges cleanly.
+    """
+    if not rows:
+        return 0
+    keys = PRIMARY_KEYS[table]
+    types = _column_types(con, table)
+    columns = [c for c in types if any(c in r for r in rows)]
+    unique: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+    for row in rows:
+        unique[tuple(row[k] for k in keys)] = row
+    spec = ", ".join(f"'{c}': '{types[c]}'" for c in columns)
+    fd, path = tempfile.mkstemp(suffix=".jsonl", prefix=f"veille-stage-{table}-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for row in unique.values():
+                out.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False,
+                                     default=_json_default) + "\n")
+        stage = f"stage_{table}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM read_json(?, "
+                    f"columns={{{spec}}}, format='newline_delimited', maximum_object_size=268435456)", [path])
+        on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+        keep = KEEP_ON_UPDATE.get(table, frozenset())
+        updates = ", ".join(f"{c} = s.{c}" for c in columns if c not in keys and c not in keep)
+        matched = f"WHEN MATCHED THEN UPDATE SET {updates} " if updates else ""
+        con.execute(f"MERGE INTO {table} AS t USING {stage} AS s ON ({on}) "
+                    f"{matched}WHEN NOT MATCHED THEN INSERT BY NAME")
+        con.execute(f"DROP TABLE {stage}")
+    finally:
+        os.unlink(path)
+    return len(unique)
+
+
+def merge_batch(con: duckdb.DuckDBPyConnection, batch: Mapping[str, Iterable[Mapping[str, Any]]]) -> dict[str, int]:
+    """Merge several tables' rows in one transaction: all of the batch lands, or none of it."""
+    counts: dict[str, int] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, rows in batch.items():
+            counts[table] = merge_rows(con, table, list(rows))
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return counts

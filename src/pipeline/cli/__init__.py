@@ -7,6 +7,7 @@ import sys
 
 from pipeline import __version__
 from pipeline.cli import (
+    mirror_cmds,
     ops_cmds,
     report_cmds,
     run_cmds,
@@ -19,7 +20,7 @@ from pipeline.cli.common import BadInput, NotImplementedYet
 from pipeline.settings import SettingsError
 from pipeline.warehouse import WarehouseBusy, WarehouseMissing
 
-GROUPS = (run_cmds, text_cmds, topic_cmds, story_cmds, warehouse_cmds, report_cmds, ops_cmds)
+GROUPS = (run_cmds, text_cmds, topic_cmds, story_cmds, warehouse_cmds, report_cmds, ops_cmds, mirror_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""`veille doctor`, `veille sources`, `veille mirror`."""
+"""`veille doctor` and `veille sources`."""
 
 from __future__ import annotations
 
@@ -13,11 +13,3 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = add_command(sub, "sources", "list the declared sources", "veille sources --format json", not_implemented)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-
-    p = add_command(sub, "mirror", "serve a replay mirror (HOST/PATH layout) on loopback",
-                    "veille mirror serve ./mirror --port 8000", not_implemented)
-    msub = p.add_subparsers(dest="mirror_command", metavar="ACTION")
-    s = add_command(msub, "serve", "serve DIR as a mirror on 127.0.0.1", "veille mirror serve ./mirror --port 8000",
-                    not_implemented)
-    s.add_argument("dir")
-    s.add_argument("--port", type=int, default=0, help="0 picks a free port")

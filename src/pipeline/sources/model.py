@@ -1,0 +1,49 @@
+"""What a source declaration holds: a source is a value, not a program."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from pipeline.cleaning import CleaningHints
+
+
+@dataclass(frozen=True)
+class Listing:
+    """An HTML listing page and the CSS selector of its article links (None: every link)."""
+
+    url: str
+    link_selector: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One edition of one outlet, and how to discover and clean its articles."""
+
+    id: str                                   # <outlet>-<lang>: spider argument, source_id column, fixture prefix
+    outlet: str
+    language: str                             # ISO 639-1 of the edition
+    home_url: str
+    domains: tuple[str, ...]                  # hosts (and their subdomains) that belong to the source
+    article_pattern: str                      # regex an article URL matches (listing/tag/video pages do not)
+    feeds: tuple[str, ...] = ()               # RSS / Atom
+    sitemaps: tuple[str, ...] = ()            # may hold {date_start} / {date_end} (YYYYMMDD) for date ranges
+    listings: tuple[Listing, ...] = ()
+    json_sources: tuple[str, ...] = ()        # news.cn ds_*.json data sources
+    hints: CleaningHints = field(default_factory=CleaningHints)
+    timezone: str = "Asia/Shanghai"           # what the site's unqualified dates mean
+    enabled: bool = True
+
+    @cached_property
+    def _article_re(self) -> re.Pattern[str]:
+        return re.compile(self.article_pattern)
+
+    def is_article_url(self, url: str) -> bool:
+        """True when the URL has the shape of one of this source's articles."""
+        return bool(self._article_re.search(url))
+
+    def owns(self, host: str) -> bool:
+        """True when a host belongs to this source (the domain itself or a subdomain)."""
+        host = host.lower().rstrip(".")
+        return any(host == d or host.endswith("." + d) for d in self.domains)

@@ -7,6 +7,7 @@ migration that rewrites `articles.id`.
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -31,6 +32,8 @@ TRACKING_PARAMS = frozenset(
      "share_token", "sharer", "wt.mc_id", "cmpid", "at_medium", "at_campaign", "ito"}
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "hmsr", "hmpl", "hmcu", "hmkw", "hmci")
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)")
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -70,6 +73,8 @@ def canonical_url(url: str) -> str:
     """The one spelling of an article URL: https, no www/mobile/AMP, no tracking, no fragment."""
     raw = url.strip()
     if "://" not in raw:
+        if _SCHEME.match(raw):
+            raise ValueError(f"not a web URL: {url!r}")
         raw = "https://" + raw.lstrip("/")
     parts = urlsplit(raw)
     scheme = parts.scheme.lower()

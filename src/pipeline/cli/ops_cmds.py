@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from pipeline.cli.common import add_command, not_implemented
+from pipeline import output
+from pipeline import sources as sources_mod
+from pipeline.cli.common import add_command, load_settings
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    columns = ["id", "outlet", "language", "home_url", "enabled", "feeds", "sitemaps", "listings", "json_sources"]
+    rows = [[s.id, s.outlet, s.language, s.home_url, s.enabled, len(s.feeds), len(s.sitemaps), len(s.listings),
+             len(s.json_sources)] for s in sources_mod.all_sources()]
+    sys.stdout.write(output.render(columns, rows, args.format))
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from pipeline.doctor import run_checks
+
+    cfg = load_settings(args, mirror=args.mirror)
+    problems = 0
+    for check in run_checks(cfg):
+        print(f"{check.level.upper():7} {check.name}: {check.message}" + (f"\n        → {check.fix}" if check.fix else ""))
+        problems += check.level == "error"
+    return 1 if problems else 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_command(sub, "doctor", "check configuration, warehouse, sources and the Prefect API",
-                "veille doctor --mirror http://127.0.0.1:8000", not_implemented).add_argument("--mirror")
+                "veille doctor --mirror http://127.0.0.1:8000", cmd_doctor).add_argument("--mirror")
 
-    p = add_command(sub, "sources", "list the declared sources", "veille sources --format json", not_implemented)
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p = add_command(sub, "sources", "list the declared sources", "veille sources --format json", cmd_sources)
+    p.add_argument("--format", choices=output.FORMATS, default="table")

@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 
-from pipeline.cli.common import add_command, not_implemented
+from pipeline import reports
+from pipeline.cli.common import BadInput, add_command, load_settings
+
+
+def _when(value: str | None, flag: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise BadInput(f"{flag}: expected an ISO date or date-time, got {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    cfg = load_settings(args)
+    formats = reports.FORMATS if args.format == "all" else (args.format,)
+    paths = reports.write_reports(cfg, since=_when(args.since, "--since"), until=_when(args.until, "--until"),
+                                  formats=formats, out=args.out, record_alerts=args.record)
+    for path in paths:
+        print(path)
+    return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = add_command(sub, "report", "render the alert report of new topic matches",
-                    "veille report --format html --out var/reports/today.html", not_implemented)
-    p.add_argument("--since", metavar="DATETIME", help="default: the last recorded report")
+    p = add_command(sub, "report", "render the alert report of new topic matches (read-only unless --record)",
+                    "veille report --format html --out today.html", cmd_report)
+    p.add_argument("--since", metavar="DATETIME", help="default: the end of the last recorded report")
     p.add_argument("--until", metavar="DATETIME", help="default: now")
     p.add_argument("--format", choices=("html", "md", "json", "all"), default="all")
-    p.add_argument("--out", metavar="PATH", help="file (one format) or folder (all)")
+    p.add_argument("--out", metavar="PATH", help="a file (one format) or a folder (default: setting reports_dir)")
     p.add_argument("--record", action="store_true", help="record the alerts as reported (the flow does this)")

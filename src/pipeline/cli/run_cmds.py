@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
-from pipeline.cli.common import add_command, not_implemented
+from pipeline.cli.common import BadInput, add_command, load_settings, not_implemented
+from pipeline.settings import Settings
 
 
 def _fetch_flags(p: argparse.ArgumentParser) -> None:
@@ -12,12 +18,78 @@ def _fetch_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sources", metavar="ID,...", help="source ids (default: every enabled source)")
 
 
+def prefect_environment(cfg: Settings) -> None:
+    """Project-local Prefect home, no analytics, quiet logs — set before Prefect is imported."""
+    os.environ.setdefault("PREFECT_HOME", str(Path(cfg.prefect_home).resolve()))
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+
+
+def run_daily(cfg: Settings, args: argparse.Namespace, as_of: str | None, mirror: str | None,
+              sources: str | None) -> dict[str, Any]:
+    """One run of the daily flow (imports Prefect here, not at CLI start)."""
+    prefect_environment(cfg)
+    os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
+    from pipeline import sources as sources_mod
+
+    try:
+        chosen = [s.id for s in sources_mod.select(sources or cfg.sources or None)]
+    except KeyError as exc:
+        raise BadInput(str(exc.args[0] if exc.args else exc)) from exc
+    from flows.daily import daily_flow
+
+    result: dict[str, Any] = daily_flow(as_of=as_of, sources=chosen, mirror=mirror or cfg.mirror or None,
+                                        config=getattr(args, "config", None), db=cfg.db)
+    return result
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cfg = load_settings(args, mirror=args.mirror)
+    result = run_daily(cfg, args, args.as_of, args.mirror, args.sources)
+    failed = [s for s in result["sources"] if s.get("error")]
+    print(f"warehouse: {result['db']}")
+    for path in result["reports"]:
+        print(f"report: {path}")
+    return 1 if failed and len(failed) == len(result["sources"]) else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    cfg = load_settings(args)
+    from pipeline.mirror import serve_mirror
+
+    root = Path(str(resources.files("pipeline"))) / "demo_mirror"
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    # a loopback mirror: no need to wait between requests as one would on the real sites
+    os.environ.setdefault("VEILLE_DOWNLOAD_DELAY", "0")
+    cfg = cfg.with_overrides(download_delay=os.environ["VEILLE_DOWNLOAD_DELAY"])
+    reports: list[str] = []
+    for day in sorted(manifest["days"], key=int):
+        info = manifest["days"][day]
+        with serve_mirror(root / f"day{day}") as server:
+            print(f"== day {day} ({info['as_of']}): mirror {server.url}", flush=True)
+            result = run_daily(cfg, args, info["as_of"], server.url, ",".join(sorted(info["sources"])))
+        reports += result["reports"]
+    print(f"\nwarehouse: {Path(cfg.db).resolve()}")
+    print("articles per source:")
+    from pipeline import warehouse
+
+    with warehouse.read(cfg.db, cfg.read_wait) as con:
+        for source_id, count in con.execute(
+                "SELECT source_id, count(*) FROM articles GROUP BY 1 ORDER BY 1").fetchall():
+            print(f"  {source_id:15} {count}")
+    for path in reports:
+        print(f"report: {Path(path).resolve()}")
+    print(f'try: veille query --db {cfg.db} "select source_id, title from articles limit 5"')
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_command(sub, "demo", "run the whole pipeline offline on the bundled two-day demo mirror",
-                "veille demo", not_implemented)
+                "veille demo", cmd_demo)
 
     p = add_command(sub, "run", "one daily run: crawl what is new, clean, tag, group, load, report",
-                    "veille run --sources xinhua-fr,sputnik-fr --as-of 2026-01-02", not_implemented)
+                    "veille run --sources xinhua-fr,sputnik-fr --as-of 2026-01-02", cmd_run)
     _fetch_flags(p)
     p.add_argument("--as-of", metavar="DATE", help="pretend the run happens on DATE (YYYY-MM-DD)")
 

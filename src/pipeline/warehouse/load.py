@@ -10,6 +10,8 @@ from typing import Any
 
 import duckdb
 
+from pipeline.warehouse.state import refresh_stories
+
 # Columns a MERGE must not overwrite on a row that already exists: when an
 # article was first seen and which story it was put in never change on reload.
 KEEP_ON_UPDATE: dict[str, frozenset[str]] = {
@@ -84,8 +86,14 @@ def merge_batch(con: duckdb.DuckDBPyConnection, batch: Mapping[str, Iterable[Map
     counts: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
+        story_ids: set[str] = set()
         for table, rows in batch.items():
-            counts[table] = merge_rows(con, table, list(rows))
+            listed = list(rows)
+            counts[table] = merge_rows(con, table, listed)
+            if table == "articles":
+                story_ids.update(str(r["story_id"]) for r in listed if r.get("story_id"))
+        # stories are derived from their articles, so they change in the same transaction
+        counts["stories"] = refresh_stories(con, sorted(story_ids))
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

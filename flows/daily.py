@@ -1,0 +1,87 @@
+"""The daily flow: per source, crawl (own process) → clean/tag/group → load; then the report.
+
+Thin wrappers over `pipeline.daily` and `pipeline.reports`: remove the
+decorators and the code still works. Parameters are small and serialisable.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from pipeline import daily, reports
+from pipeline import settings as settings_mod
+from pipeline import sources as sources_mod
+from pipeline.daily import SourceResult
+from pipeline.settings import Settings
+
+
+def _settings(config: str | None, overrides: dict[str, str]) -> Settings:
+    return settings_mod.load(config).with_overrides(**overrides)
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+def prepare_schema(cfg: Settings) -> None:
+    """Migrations and source rows (touches the warehouse: retried)."""
+    daily.ensure_schema(cfg)
+
+
+@task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE, task_run_name="crawl-{source_id}")
+def crawl_source(cfg: Settings, source_id: str, run_id: str, day: date) -> str:
+    """Crawl one source in its own Scrapy process (touches the network: retried)."""
+    source = sources_mod.get(source_id)
+    out = daily.run_dir(cfg, run_id, source_id)
+    daily.prepare_crawl(cfg, source, out)
+    code = daily.crawl(cfg, source, out, run_id, day)
+    if code != 0:
+        raise RuntimeError(f"crawl of {source_id} exited with status {code}")
+    return str(out)
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, task_run_name="load-{source_id}")
+def load_source(cfg: Settings, source_id: str, out: str, run_id: str, day: date) -> SourceResult:
+    """Clean, tag, group and load one crawl (touches the warehouse: retried)."""
+    from pathlib import Path
+
+    return daily.load(cfg, sources_mod.get(source_id), Path(out), run_id, day)
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+def write_report(cfg: Settings) -> list[str]:
+    """Render the report of new matches since the last one and record it."""
+    return [str(p) for p in reports.write_reports(cfg, record_alerts=True)]
+
+
+@flow(name="veille-daily", log_prints=True)
+def daily_flow(as_of: str | None = None, sources: list[str] | None = None, mirror: str | None = None,
+               config: str | None = None, db: str | None = None) -> dict[str, object]:
+    """One daily run over the chosen sources; one failing source never fails the others."""
+    overrides = {k: v for k, v in {"mirror": mirror, "db": db}.items() if v is not None}
+    cfg = _settings(config, overrides)
+    day = daily.today(cfg, as_of)
+    run_id = daily.new_run_id()
+    chosen = [s.id for s in sources_mod.select(sources or cfg.sources or None)]
+    prepare_schema(cfg)
+    results: list[SourceResult] = []
+    crawls = {sid: crawl_source.submit(cfg, sid, run_id, day) for sid in chosen}
+    for sid, future in crawls.items():
+        try:
+            out = future.result()
+            result = load_source(cfg, sid, out, run_id, day)
+        except Exception as exc:  # one source's failure is recorded, the others go on
+            result = SourceResult(sid, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        print(result.line())
+        results.append(result)
+    paths = write_report(cfg)
+    table = "\n".join(f"| {r.source_id} | {r.requests} | {r.articles} | {r.topic_matches} | {r.failures} | "
+                      f"{r.error or ''} |" for r in results)
+    create_markdown_artifact(
+        key="veille-run-summary",
+        markdown=f"# veille run {run_id} ({day})\n\n| source | requests | new articles | topic matches | "
+                 f"failures | error |\n|---|---|---|---|---|---|\n{table}\n\nReports: {', '.join(paths)}\n",
+        description="Per-source summary of the daily run")
+    return {"run_id": run_id, "as_of": day.isoformat(), "db": cfg.db, "reports": paths,
+            "sources": [r.__dict__ for r in results]}

@@ -1,0 +1,121 @@
+"""The steps of one daily run as plain functions (the Prefect flow wraps them, one task each)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pipeline import sources as sources_mod
+from pipeline import stories, topics, warehouse
+from pipeline.process import build_batch
+from pipeline.settings import Settings
+from pipeline.sources import Source
+
+
+@dataclass
+class SourceResult:
+    """What one source's run did, for the summary line and the Prefect artifact."""
+
+    source_id: str
+    requests: int = 0
+    articles: int = 0
+    topic_matches: int = 0
+    failures: int = 0
+    not_stored: int = 0
+    error: str | None = None
+
+    def line(self) -> str:
+        """One human-readable summary line."""
+        if self.error:
+            return f"{self.source_id}: FAILED — {self.error}"
+        return (f"{self.source_id}: {self.requests} requests, {self.articles} new articles, "
+                f"{self.topic_matches} topic matches, {self.not_stored} pages not stored, {self.failures} failures")
+
+
+def today(cfg: Settings, as_of: str | None = None) -> date:
+    """The run's day: --as-of, or today in the configured time zone."""
+    if as_of:
+        try:
+            return date.fromisoformat(as_of)
+        except ValueError as exc:
+            raise ValueError(f"--as-of: expected YYYY-MM-DD, got {as_of!r}") from exc
+    return datetime.now(ZoneInfo(cfg.timezone)).date()
+
+
+def new_run_id() -> str:
+    """A sortable id for one run (UTC time plus pid, unique on one machine)."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
+
+
+def ensure_schema(cfg: Settings) -> None:
+    """Apply pending migrations (holds the write lock for a moment)."""
+    with warehouse.write(cfg.db, cfg.write_wait) as con:
+        warehouse.migrate(con)
+        rows = [{"id": s.id, "outlet": s.outlet, "language": s.language, "home_url": s.home_url,
+                 "enabled": s.enabled} for s in sources_mod.all_sources()]
+        warehouse.merge_batch(con, {"sources": rows})
+
+
+def run_dir(cfg: Settings, run_id: str, source_id: str) -> Path:
+    """Where one source's crawl output of one run lives."""
+    path = Path(cfg.work_dir) / run_id / source_id
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def prepare_crawl(cfg: Settings, source: Source, out: Path) -> None:
+    """Write the seen-URL list and the feed validators the crawl reads (read-only warehouse access)."""
+    with warehouse.read(cfg.db, cfg.read_wait) as con:
+        seen = warehouse.seen_urls(con)
+        checks = warehouse.validators(con, source.id)
+    (out / "seen.txt").write_text("".join(u + "\n" for u in sorted(seen)), encoding="utf-8")
+    (out / "validators.json").write_text(json.dumps(checks), encoding="utf-8")
+
+
+def crawl_argv(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
+               backfill_days: int | None = None) -> list[str]:
+    """The command line of one crawl process."""
+    argv = [sys.executable, "-m", "spiders.crawl", "--source", source.id, "--out", str(out),
+            "--seen", str(out / "seen.txt"), "--validators", str(out / "validators.json"),
+            "--as-of", day.isoformat(), "--lookback-days", str(cfg.lookback_days),
+            "--archive", str(Path(cfg.archive_dir).resolve()), "--run-id", run_id,
+            "--max-articles", str(cfg.max_articles_per_source)]
+    if cfg.mirror:
+        argv += ["--mirror", cfg.mirror]
+    if backfill_days:
+        argv += ["--days", str(backfill_days)]
+    return argv
+
+
+def crawl(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
+          backfill_days: int | None = None) -> int:
+    """Run one source's crawl in its own process (Scrapy's reactor cannot restart); its exit status."""
+    env = {**os.environ, **cfg.as_env()}
+    done = subprocess.run(crawl_argv(cfg, source, out, run_id, day, backfill_days), env=env,
+                          stdin=subprocess.DEVNULL, check=False)
+    return done.returncode
+
+
+def load(cfg: Settings, source: Source, out: Path, run_id: str, day: date) -> SourceResult:
+    """Clean, tag and group one crawl's pages, then merge them into the warehouse in one transaction."""
+    rules = topics.load_rules(cfg.topics_file or None)
+    since = datetime.combine(day - timedelta(days=cfg.story_window_days), datetime.min.time(), tzinfo=UTC)
+    with warehouse.read(cfg.db, cfg.read_wait) as con:
+        recent = [stories.Doc(id=r["id"], title=r["title"] or "", text=r["text"] or "", url=r["url"],
+                              source=r["source_id"], published=r["published"], language=r["language"],
+                              story_id=r["story_id"]) for r in warehouse.recent_articles(con, since)]
+    batch = build_batch(out, source, run_id, day.isoformat(), rules, recent, seed=cfg.language_seed,
+                        window_days=cfg.story_window_days)
+    with warehouse.write(cfg.db, cfg.write_wait) as con:
+        warehouse.merge_batch(con, batch.rows)
+    summary: dict[str, Any] = batch.rows.get("crawl_runs", [{}])[0]
+    return SourceResult(source.id, requests=int(summary.get("requests") or 0), articles=batch.counts["articles"],
+                        topic_matches=batch.counts["topic_matches"], failures=int(summary.get("failures") or 0),
+                        not_stored=batch.counts["not_stored"])

@@ -1,0 +1,154 @@
+"""Turn one crawl's output into warehouse rows: clean, detect language, tag topics, group stories.
+
+The crawl (a Scrapy process) leaves `pages.jsonl`, `summary.json` and a WARC
+file; this module reads them with no network and builds one batch per
+source, which `pipeline.warehouse.merge_batch` loads in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline import archive, cleaning, encoding, language, stories
+from pipeline.sources import Source
+from pipeline.topics import RuleSet
+from pipeline.urls import article_id, canonical_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Batch:
+    """Rows for every table one source's run touches, plus counts for the summary."""
+
+    source_id: str
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        self.rows.setdefault(table, []).append(row)
+
+
+def read_pages(crawl_dir: Path) -> Iterator[dict[str, Any]]:
+    """The page records of one crawl; a broken line is logged and skipped."""
+    path = crawl_dir / "pages.jsonl"
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError:
+                # a crash mid-write leaves a truncated last line: the page is re-fetched next run
+                log.warning("%s:%d: unreadable page record skipped", path, number)
+
+
+def read_summary(crawl_dir: Path) -> dict[str, Any]:
+    """The crawl's summary, or an empty one when the crawl died before writing it."""
+    try:
+        data: dict[str, Any] = json.loads((crawl_dir / "summary.json").read_text(encoding="utf-8"))
+        return data
+    except (OSError, ValueError):
+        return {}
+
+
+def page_id(run_id: str, url: str) -> str:
+    """Row id of one fetch: the run and the original URL."""
+    return hashlib.sha256(f"{run_id}\n{url}".encode()).hexdigest()[:20]
+
+
+def _page_row(page: dict[str, Any], source_id: str, crawl_run_id: str, run_id: str) -> dict[str, Any]:
+    return {
+        "id": page_id(run_id, page["url"]), "crawl_run_id": crawl_run_id, "source_id": source_id,
+        "url": page["url"], "final_url": page.get("final_url"), "kind": page.get("kind"),
+        "status": page.get("status"), "fetched_at": page.get("fetched_at"), "etag": page.get("etag"),
+        "last_modified": page.get("last_modified"), "warc_file": page.get("warc_file"),
+        "warc_offset": page.get("warc_offset"), "content_hash": page.get("content_hash"),
+        "bytes": page.get("bytes"), "failure": page.get("failure"),
+    }
+
+
+def clean_page(page: dict[str, Any], source: Source, seed: int) -> tuple[dict[str, Any] | None, str | None]:
+    """(article row, None) for a usable article page, or (None, reason it was not stored)."""
+    try:
+        record = archive.read_record(page["warc_file"], int(page["warc_offset"]))
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        return None, f"archive unreadable: {exc}"
+    html, _ = encoding.decode_html(encoding.maybe_gunzip(record.body), declared=page.get("charset"))
+    extracted = cleaning.extract(html, url=page["url"], hints=source.hints, feed_date=page.get("feed_date"))
+    if not extracted.is_article:
+        return None, "not an article"
+    if not extracted.text.strip():
+        return None, "no text"
+    title = extracted.title or page.get("feed_title") or ""
+    lang, confidence = language.detect(extracted.text, title=title, prior=source.language,
+                                       html_lang=extracted.html_lang, seed=seed)
+    flags = list(extracted.flags)
+    if language.mismatch(lang, source.language):
+        flags.append("language-mismatch")
+    seen = page.get("fetched_at") or datetime.now(UTC).isoformat()
+    row = {
+        "id": article_id(page["url"]), "url": page["url"], "canonical_url": canonical_url(page["url"]),
+        "source_id": source.id, "title": title, "text": extracted.text, "published": extracted.published,
+        "date_source": extracted.date_source, "authors": extracted.authors, "language": lang,
+        "language_confidence": round(confidence, 4), "content_hash": stories.content_hash(extracted.text),
+        "first_seen": seen, "last_seen": seen, "method": extracted.method, "flags": flags,
+    }
+    return row, None
+
+
+def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None, rules: RuleSet,
+                recent: Sequence[stories.Doc], seed: int = 0, window_days: int = 3) -> Batch:
+    """Every row one source's crawl produces: pages, articles, topics, stories, the crawl run."""
+    batch = Batch(source.id)
+    crawl_run_id = f"{run_id}:{source.id}"
+    articles: dict[str, dict[str, Any]] = {}
+    for page in read_pages(crawl_dir):
+        if "url" not in page:
+            continue
+        row = _page_row(page, source.id, crawl_run_id, run_id)
+        if page.get("kind") == "article" and page.get("status") == 200 and not page.get("failure"):
+            article, reason = clean_page(page, source, seed)
+            if article is None:
+                row["failure"] = reason
+                batch.counts["not_stored"] += 1
+            else:
+                articles[article["id"]] = article
+        elif page.get("failure"):
+            batch.counts["failures"] += 1
+        batch.add("pages", row)
+
+    new_docs = [stories.Doc(id=a["id"], title=a["title"] or "", text=a["text"], url=a["url"],
+                            source=a["source_id"], published=a["published"] or a["first_seen"],
+                            language=a["language"]) for a in articles.values()]
+    assigned = stories.assign_stories(recent, new_docs, window_days=window_days)
+    for aid, article in articles.items():
+        article["story_id"] = assigned.get(aid, f"st-{aid}")
+        batch.add("articles", article)
+        for match in rules.classify(article["title"] or "", article["text"], article["language"]):
+            batch.add("article_topics", {"article_id": aid, "topic": match.topic, "rules_version": rules.version,
+                                         "score": round(match.score, 4), "evidence": match.evidence})
+            batch.counts["topic_matches"] += 1
+    batch.counts["articles"] = len(articles)
+
+    summary = read_summary(crawl_dir)
+    batch.add("crawl_runs", {
+        "id": crawl_run_id, "run_id": run_id, "source_id": source.id, "as_of": as_of,
+        "started": summary.get("started"), "finished": summary.get("finished") or datetime.now(UTC).isoformat(),
+        "status": "ok" if summary and not summary.get("error") else ("failed" if not summary else "partial"),
+        "requests": summary.get("requests", 0),
+        "responses_by_status": json.dumps(summary.get("responses_by_status", {})),
+        "new_articles": len(articles), "failures": summary.get("failures", batch.counts["failures"]),
+        "bytes": summary.get("bytes", 0), "error": summary.get("error") or (None if summary else "crawl left no summary"),
+    })
+    return batch

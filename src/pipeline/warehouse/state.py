@@ -1,0 +1,61 @@
+"""What a run needs to know from the warehouse before crawling, and derived tables after loading."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+
+def seen_urls(con: duckdb.DuckDBPyConnection, source_id: str | None = None) -> set[str]:
+    """Canonical URLs already stored (for one source, or all): the only filter on fetching articles."""
+    if source_id is None:
+        rows = con.execute("SELECT canonical_url FROM articles").fetchall()
+    else:
+        rows = con.execute("SELECT canonical_url FROM articles WHERE source_id = ?", [source_id]).fetchall()
+    return {r[0] for r in rows}
+
+
+def validators(con: duckdb.DuckDBPyConnection, source_id: str) -> dict[str, dict[str, str | None]]:
+    """Latest ETag / Last-Modified per feed or sitemap URL, for conditional GET."""
+    rows = con.execute(
+        "SELECT url, arg_max(etag, fetched_at), arg_max(last_modified, fetched_at) FROM pages "
+        "WHERE source_id = ? AND kind IN ('feed', 'sitemap', 'json') AND status = 200 "
+        "AND (etag IS NOT NULL OR last_modified IS NOT NULL) GROUP BY url", [source_id]).fetchall()
+    return {url: {"etag": etag, "last_modified": modified} for url, etag, modified in rows}
+
+
+def recent_articles(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, Any]]:
+    """Articles first seen or published since a time, with their story ids (story matching window)."""
+    cursor = con.execute(
+        "SELECT id, title, text, url, source_id, CAST(coalesce(published, first_seen) AS VARCHAR) AS published, "
+        "language, story_id FROM articles WHERE coalesce(published, first_seen) >= ? OR first_seen >= ?",
+        [since, since])
+    columns = [d[0] for d in cursor.description or []]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> int:
+    """Recompute the `stories` rows of the given ids from their articles (first article fixed by id)."""
+    if not story_ids:
+        return 0
+    con.execute("CREATE OR REPLACE TEMP TABLE touched_stories AS SELECT unnest(?) AS id", [story_ids])
+    con.execute("""
+        MERGE INTO stories AS t USING (
+            SELECT a.story_id AS id,
+                   arg_min(a.id, coalesce(a.published, a.first_seen)) AS first_article_id,
+                   min(a.first_seen) AS first_seen,
+                   max(a.last_seen) AS last_seen,
+                   arg_min(a.title, coalesce(a.published, a.first_seen)) AS title,
+                   list_sort(list(DISTINCT split_part(a.source_id, '-', 1))) AS outlets,
+                   list_sort(list(DISTINCT a.language)) AS languages,
+                   count(*)::INTEGER AS article_count
+            FROM articles a JOIN touched_stories s ON a.story_id = s.id
+            GROUP BY a.story_id
+        ) AS s ON (t.id = s.id)
+        WHEN MATCHED THEN UPDATE SET last_seen = s.last_seen, outlets = s.outlets, languages = s.languages,
+                                     article_count = s.article_count
+        WHEN NOT MATCHED THEN INSERT BY NAME""")
+    con.execute("DROP TABLE touched_stories")
+    return len(story_ids)

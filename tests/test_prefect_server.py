@@ -1,0 +1,76 @@
+"""The daily flow against a real `prefect server start` on 127.0.0.1 (not only ephemeral mode)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import VEILLE
+
+pytestmark = pytest.mark.slow
+DEMO = Path(str(resources.files("pipeline"))) / "demo_mirror"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(api: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("prefect server exited early")
+        try:
+            with urllib.request.urlopen(api + "/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError("prefect server did not become healthy")
+
+
+def test_daily_flow_runs_against_a_local_prefect_server(tmp_path: Path) -> None:
+    from pipeline.mirror import serve_mirror
+
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VEILLE_", "PREFECT_API"))}
+    env.update({"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_UI_ENABLED": "false"})
+    server = subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        _wait_healthy(api, server)
+        run_env = {**env, "PREFECT_API_URL": api, "VEILLE_DB": str(tmp_path / "w.duckdb"),
+                   "VEILLE_WORK_DIR": str(tmp_path / "work"), "VEILLE_ARCHIVE_DIR": str(tmp_path / "archive"),
+                   "VEILLE_REPORTS_DIR": str(tmp_path / "reports"), "VEILLE_DOWNLOAD_DELAY": "0"}
+        with serve_mirror(DEMO / "day1") as mirror:
+            done = subprocess.run([VEILLE, "run", "--mirror", mirror.url, "--sources", "xinhua-fr",
+                                   "--as-of", "2026-01-05"], capture_output=True, text=True, env=run_env, timeout=600)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        request = urllib.request.Request(api + "/flow_runs/filter", data=json.dumps({"limit": 10}).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as r:
+            flow_runs = json.loads(r.read())
+        states = [fr["state"]["type"] for fr in flow_runs]
+        assert "COMPLETED" in states, states
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()

@@ -1,0 +1,130 @@
+"""The warehouse: migrations, the one write path, and the one-writer rule across processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import warehouse
+from pipeline.warehouse.migrations import available
+
+ARCH_COLUMNS = {
+    "sources": {"id", "outlet", "language", "home_url", "enabled"},
+    "articles": {"id", "url", "source_id", "title", "text", "published", "date_source", "authors", "language",
+                 "language_confidence", "content_hash", "story_id", "first_seen", "last_seen"},
+    "article_topics": {"article_id", "topic", "rules_version", "score", "evidence"},
+    "stories": {"id", "first_article_id", "first_seen", "outlets", "languages"},
+    "alerts": {"topic", "story_id", "report_id", "kind"},
+    "reports": {"id", "created", "since", "until"},
+    "crawl_runs": {"started", "finished", "requests", "responses_by_status", "new_articles", "failures", "bytes"},
+    "pages": {"url", "final_url", "status", "fetched_at", "etag", "last_modified", "warc_file", "warc_offset",
+              "content_hash", "failure"},
+    "revisions": {"article_id"},
+}
+
+
+def _article(i: int, **extra: object) -> dict[str, object]:
+    row: dict[str, object] = {"id": f"a{i}", "url": f"https://x.example/{i}", "canonical_url": f"https://x.example/{i}",
+                              "source_id": "xinhua-fr", "title": f"Titre {i}", "text": "Le texte é 中文",
+                              "authors": ["A"], "story_id": f"st-a{i}", "first_seen": "2026-01-05T10:00:00+00:00",
+                              "last_seen": "2026-01-05T10:00:00+00:00", "language": "fr"}
+    row.update(extra)
+    return row
+
+
+def test_migrations_twice_equal_once(db: Path) -> None:
+    with warehouse.write(db, 5) as con:
+        first = warehouse.migrate(con)
+        schema = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                             "ORDER BY ALL").fetchall()
+    with warehouse.write(db, 5) as con:
+        assert warehouse.migrate(con) == []
+        again = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                            "ORDER BY ALL").fetchall()
+        versions = con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
+    assert first == [name for _, name, _ in available()]
+    assert schema == again
+    assert [v for (v,) in versions] == [v for v, _, _ in available()]
+
+
+def test_tables_have_the_architecture_columns(db: Path) -> None:
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        for table, wanted in ARCH_COLUMNS.items():
+            have = {r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+            assert wanted <= have, f"{table} lacks {wanted - have}"
+
+
+def test_merging_the_same_batch_twice_keeps_one_row_and_first_seen(db: Path) -> None:
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        warehouse.merge_batch(con, {"articles": [_article(1), _article(2)]})
+        later = _article(1, first_seen="2026-01-06T10:00:00+00:00", last_seen="2026-01-06T10:00:00+00:00",
+                         title="Titre corrigé")
+        warehouse.merge_batch(con, {"articles": [later, _article(2)]})
+        rows = con.execute("SELECT id, title, CAST(first_seen AS DATE), CAST(last_seen AS DATE) FROM articles "
+                           "ORDER BY id").fetchall()
+        stories = con.execute("SELECT id, first_article_id, article_count FROM stories ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == ["a1", "a2"]
+    assert rows[0][1] == "Titre corrigé"
+    assert str(rows[0][2]) == "2026-01-05" and str(rows[0][3]) == "2026-01-06"
+    assert stories == [("st-a1", "a1", 1), ("st-a2", "a2", 1)]
+
+
+def test_a_failing_batch_leaves_nothing_behind(db: Path) -> None:
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        with pytest.raises(Exception):
+            warehouse.merge_batch(con, {"articles": [_article(1)], "article_topics": [{"article_id": "a1"}]})
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+
+
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from pipeline import warehouse
+    with warehouse.write(sys.argv[1], 5) as con:
+        warehouse.migrate(con)
+        print("holding", flush=True)
+        time.sleep(float(sys.argv[2]))
+""")
+
+
+def _hold(db: Path, seconds: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def test_reader_waits_for_the_writer(db: Path) -> None:
+    proc = _hold(db, 1.5)
+    try:
+        with warehouse.read(db, wait=30) as con:
+            assert con.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+    finally:
+        proc.wait(timeout=30)
+
+
+def test_busy_message_names_holder_and_since(db: Path) -> None:
+    proc = _hold(db, 8)
+    try:
+        started = time.monotonic()
+        with pytest.raises(warehouse.WarehouseBusy, match=r"warehouse busy since .* \(held by pid \d+"):
+            with warehouse.write(db, wait=0.5):
+                pass
+        assert time.monotonic() - started < 8
+        cli = subprocess.run([str(Path(sys.executable).parent / "veille"), "query", "--db", str(db), "select 1"],
+                             capture_output=True, text=True, env={"VEILLE_READ_WAIT": "0.3", "PATH": ""})
+        assert cli.returncode == 1
+        assert "warehouse busy since" in cli.stderr
+    finally:
+        proc.kill()
+        proc.wait()
+    # the OS released the lock with the process: no stuck lock
+    with warehouse.write(db, wait=5) as con:
+        assert warehouse.schema_version(con) >= 1

@@ -63,6 +63,14 @@ def ensure_schema(cfg: Settings) -> None:
         warehouse.merge_batch(con, {"sources": rows})
 
 
+def index(cfg: Settings) -> bool:
+    """Rebuild the full-text index after the run's loads (DuckDB's FTS index is not updated on insert)."""
+    from pipeline.warehouse import fts
+
+    with warehouse.write(cfg.db, cfg.write_wait) as con:
+        return fts.rebuild(con)
+
+
 def run_dir(cfg: Settings, run_id: str, source_id: str) -> Path:
     """Where one source's crawl output of one run lives."""
     path = Path(cfg.work_dir) / run_id / source_id

@@ -24,6 +24,42 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from pipeline.warehouse import fts
+
+    cfg = load_settings(args)
+    filters = {"sources": [x for x in (args.source or "").split(",") if x], "language": args.language,
+               "topic": args.topic, "since": args.since, "until": args.until}
+    with warehouse.read(cfg.db, cfg.read_wait) as con:
+        try:
+            columns, rows = fts.search(con, args.text, filters, args.limit)
+        except duckdb.Error as exc:
+            raise BadInput(f"search failed: {str(exc).splitlines()[0]}") from exc
+    sys.stdout.write(output.render(columns, rows, args.format))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    cfg = load_settings(args)
+    key = args.id
+    with warehouse.read(cfg.db, cfg.read_wait) as con:
+        story = con.execute("SELECT story_id FROM articles WHERE id = ? OR url = ? OR canonical_url = ? "
+                            "OR story_id = ? LIMIT 1", [key, key, key, key]).fetchone()
+        if story is None:
+            raise BadInput(f"no article or story with id or URL {key!r}")
+        cursor = con.execute(
+            "SELECT a.id, a.story_id, a.source_id, a.language, a.published, a.title, a.url, "
+            "(SELECT list(t.topic || ' ' || round(t.score, 1)) FROM article_topics t WHERE t.article_id = a.id) "
+            "AS topics FROM articles a WHERE a.story_id = ? ORDER BY coalesce(a.published, a.first_seen)", [story[0]])
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+        text = con.execute("SELECT text FROM articles WHERE id = ? OR url = ?", [key, key]).fetchone()
+    sys.stdout.write(output.render(columns, rows, args.format))
+    if text and args.format == "table":
+        sys.stdout.write("\n" + text[0] + "\n")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     cfg = load_settings(args)
     with warehouse.write(cfg.db, cfg.write_wait) as con:
@@ -41,7 +77,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = add_command(sub, "search", "full-text search of stored articles",
                     'veille search "économie numérique" --source xinhua-fr --since 2026-01-01 --format json',
-                    not_implemented)
+                    cmd_search)
     p.add_argument("text")
     p.add_argument("--source", help="source id(s), comma-separated")
     p.add_argument("--language")
@@ -52,8 +88,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--format", choices=output.FORMATS, default="table")
 
     p = add_command(sub, "show", "show one article or story with its topics and copies",
-                    "veille show 3f2a9c0d11e84b7a", not_implemented)
+                    "veille show 3f2a9c0d11e84b7a", cmd_show)
     p.add_argument("id", help="article id, story id or URL")
+    p.add_argument("--format", choices=output.FORMATS, default="table")
 
     p = add_command(sub, "revisions", "list edited and deleted articles",
                     "veille revisions --since 2026-01-01", not_implemented)

@@ -67,7 +67,7 @@ def read_json_lines(stream: TextIO) -> Iterator[tuple[Any, dict[str, Any] | None
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            yield None, None, f"line {number}: not JSON ({exc.msg})"
+            yield None, None, f"line {number}: not JSON ({exc})"
             continue
         if not isinstance(obj, dict):
             yield None, None, f"line {number}: expected a JSON object"

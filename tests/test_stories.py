@@ -1,0 +1,192 @@
+"""Story grouping on real text: copies, edits, rewrites, translations, windows and stable ids."""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.stories import Doc, assign_stories, content_hash, dedup, normalise_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "stories"
+SENTENCE = re.compile(r"(?<=[.!?»])\s+(?=[A-ZÀ-Þ«\"“])")
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    csv.field_size_limit(sys.maxsize)
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+SEEDS = [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "seeds").glob("*.txt"))]
+MASAKHA = read_tsv(FIXTURES / "masakhanews" / "fra_dev_sample.tsv")
+SIB = {row["index_id"]: row for row in read_tsv(FIXTURES / "sib200" / "dev_fra_eng_zho.tsv")}
+ORIGINALS = [(f"seed{i}", "", text) for i, text in enumerate(SEEDS)] + [
+    (f"bbc{i}", row["headline"], row["text"]) for i, row in enumerate(MASAKHA[::5])
+]
+
+
+def paragraphs(text: str) -> list[str]:
+    paras = [p for p in text.split("\n") if p.strip()]
+    # MasakhaNEWS texts are one block: their "paragraphs" are sentences.
+    return paras if len(paras) >= 3 else [s for s in SENTENCE.split(text) if s.strip()]
+
+
+def headline(text: str, title: str) -> str:
+    return "Nouveau titre : " + " ".join(SENTENCE.split(text.strip())[0].split()[:8])
+
+
+def boilerplate(text: str, title: str) -> str:
+    return f"Lire aussi : {MASAKHA[-1]['headline']}\n{text}\nLire aussi : {MASAKHA[-2]['headline']}\n(Avec agences)"
+
+
+def trimmed(text: str, title: str) -> str:
+    return "\n".join(paragraphs(text)[:-1])
+
+
+def figure(text: str, title: str) -> str:
+    match = re.search(r"\d+", text)
+    assert match, "every original used here states a figure"
+    return text[:match.start()] + str(int(match.group(0)) + 3) + text[match.end():]
+
+
+def reformatted(text: str, title: str) -> str:
+    return "  ".join(text.upper().split()).replace("'", "’")
+
+
+@pytest.mark.parametrize("operation", [headline, boilerplate, trimmed, figure, reformatted])
+@pytest.mark.parametrize("original", ORIGINALS, ids=[o[0] for o in ORIGINALS])
+def test_edited_copy_joins_its_original(original: tuple[str, str, str], operation: object) -> None:
+    name, title, text = original
+    assert callable(operation)
+    edited_text = text if operation is headline else operation(text, title)
+    edited_title = operation(text, title) if operation is headline else title
+    docs = [Doc(id=name, title=title, text=text, source="xinhua-fr", published="2025-09-10T08:00:00+08:00"),
+            Doc(id="copy", title=edited_title, text=edited_text, source="prnewswire-fr",
+                published="2025-09-10T15:30:00+02:00")]
+    # Unrelated articles alongside, so a match is not the only option.
+    docs += [Doc(id=f"other{i}", title=r["headline"], text=r["text"]) for i, r in enumerate(MASAKHA[1::5])]
+    stories = dedup(docs)
+    assert stories["copy"] == stories[name]
+    assert sum(1 for v in stories.values() if v == stories[name]) == 2
+
+
+def test_rewritten_report_joins_its_original() -> None:
+    for name, title, text in ORIGINALS:
+        sentences = SENTENCE.split(text.replace("\n", " "))
+        if len(sentences) < 9:
+            continue
+        # Another outlet: keeps the lead and a third of the rest, in another order.
+        kept = sentences[1:][::3][::-1]
+        rewrite = " ".join([sentences[0], *kept])
+        docs = [Doc(id=name, title=title, text=text, source="xinhua-fr", published="2025-09-10"),
+                Doc(id="rewrite", title=" ".join(sentences[0].split()[:9]), text=rewrite, source="sputnik-fr",
+                    published="2025-09-11")]
+        stories = dedup(docs)
+        assert stories["rewrite"] == stories[name], name
+
+
+def test_unrelated_articles_stay_apart() -> None:
+    docs = [Doc(id=f"bbc{i}", title=r["headline"], text=r["text"], published="2022-03-01")
+            for i, r in enumerate(MASAKHA)]
+    docs += [Doc(id=f"seed{i}", title="", text=t, published="2025-09-10") for i, t in enumerate(SEEDS)]
+    stories = dedup(docs)
+    # Six articles per category, several seeds on the digital economy: none is a copy of another.
+    assert len(set(stories.values())) == len(docs)
+    assert {s for s in stories.values()} == {f"st-{d.id}" for d in docs}
+
+
+def test_chinese_near_duplicate() -> None:
+    ids = list(SIB)
+    text = "".join(SIB[i]["zho_Hans"] for i in ids[:8])
+    copy = "相关阅读：新华网首页\n" + " ".join(SIB[i]["zho_Hans"] for i in ids[:7]).replace("，", ",")
+    other = "".join(SIB[i]["zho_Hans"] for i in ids[8:16])
+    stories = dedup([Doc(id="zh", title="", text=text), Doc(id="zh-copy", title="另一个标题", text=copy),
+                     Doc(id="zh-other", title="", text=other)])
+    assert stories["zh"] == stories["zh-copy"] != stories["zh-other"]
+
+
+def test_translations_of_one_dispatch_join_within_an_outlet() -> None:
+    groups = {"fig": ["546", "768", "241", "1272"], "names": ["1188", "1014", "1021", "1017"]}
+    docs = []
+    for key, rows in groups.items():
+        for column, source, hour in (("fra_Latn", "xinhua-fr", "08"), ("eng_Latn", "xinhua-en", "10"),
+                                     ("zho_Hans", "xinhua-zh", "09")):
+            docs.append(Doc(id=f"{key}-{source}", title="", text=" ".join(SIB[i][column] for i in rows),
+                            source=source, published=f"2025-09-10T{hour}:00:00+00:00"))
+    stories = dedup(docs)
+    assert stories["fig-xinhua-fr"] == stories["fig-xinhua-en"] == stories["fig-xinhua-zh"]
+    assert stories["names-xinhua-fr"] == stories["names-xinhua-en"]
+    assert stories["fig-xinhua-fr"] != stories["names-xinhua-fr"]
+
+
+def test_window_is_respected_except_for_exact_copies() -> None:
+    text = SEEDS[1]
+    docs = [Doc(id="a", title="", text=text, published="2025-05-01T10:00:00+00:00"),
+            Doc(id="late-edit", title="", text=trimmed(text, ""), published="2025-05-11T10:00:00+00:00"),
+            Doc(id="late-copy", title="", text=reformatted(text, ""), published="2025-05-20T10:00:00+00:00")]
+    stories = dedup(docs)
+    assert stories["late-edit"] != stories["a"]
+    assert stories["late-copy"] == stories["a"]
+    assert dedup(docs, window_days=15)["late-edit"] == stories["a"]
+
+
+def test_story_ids_are_stable() -> None:
+    docs = [Doc(id="b", title="", text=SEEDS[0], published="2025-09-11"),
+            Doc(id="a", title="", text=boilerplate(SEEDS[0], ""), published="2025-09-12"),
+            Doc(id="c", title="", text=SEEDS[3], published="2025-09-19"),
+            Doc(id="undated", title="", text=trimmed(SEEDS[3], ""))]
+    first = dedup(docs)
+    # The earliest article names the story; undated articles come last.
+    assert first == {"b": "st-b", "a": "st-b", "c": "st-c", "undated": "st-c"}
+    shuffled = docs[:]
+    random.Random(3).shuffle(shuffled)
+    assert dedup(shuffled) == first
+
+
+def test_assign_joins_existing_stories_without_renumbering() -> None:
+    existing = [Doc(id="old", title="", text=SEEDS[0], published="2025-09-10", story_id="st-old"),
+                Doc(id="old2", title="", text=SEEDS[3], published="2025-09-19", story_id="st-something-else")]
+    new = [Doc(id="earlier-copy", title="Autre titre", text=trimmed(SEEDS[0], ""), published="2025-09-09"),
+           Doc(id="n1", title="", text=SEEDS[1], published="2025-09-10"),
+           Doc(id="n0", title="", text=figure(SEEDS[1], ""), published="2025-09-10"),
+           Doc(id="sputnik", title="", text=boilerplate(SEEDS[3], ""), published="2025-09-20")]
+    out = assign_stories(existing, new)
+    # Published before the existing story started, yet the story keeps its id.
+    assert out["earlier-copy"] == "st-old"
+    assert out["sputnik"] == "st-something-else"
+    # Two new copies of one article: one new story, named after the first by (date, id).
+    assert out["n0"] == out["n1"] == "st-n0"
+    assert set(out) == {d.id for d in new}
+    assert assign_stories(existing, new) == out
+
+
+def test_assign_respects_window_against_existing() -> None:
+    existing = [Doc(id="old", title="", text=SEEDS[2], published="2018-08-24", story_id="st-old")]
+    near = Doc(id="near", title="", text=trimmed(SEEDS[2], ""), published="2018-09-24")
+    exact = Doc(id="exact", title="", text=SEEDS[2], published="2019-01-01")
+    out = assign_stories(existing, [near, exact], window_days=3)
+    assert out == {"near": "st-near", "exact": "st-old"}
+
+
+def test_bad_records_do_not_break_the_batch() -> None:
+    docs = [Doc(id="empty", title="", text=""), Doc(id="short", title="Titre", text="Oui."),
+            Doc(id="s0", title="", text=SEEDS[0], published="not a date"),
+            Doc(id="s0b", title="", text=SEEDS[0], published="2025-13-45")]
+    stories = dedup(docs)
+    assert stories["s0"] == stories["s0b"]
+    assert stories["empty"] == "st-empty" and stories["short"] == "st-short"
+
+
+def test_normalise_and_hash_fold_trivial_formatting() -> None:
+    text = "Le 8e Sommet de la Chine numérique s’est tenu à Fuzhou."
+    variants = ["le 8E sommet de la chine numerique s'est tenu a FUZHOU", "  Le 8e Sommet de la\nChine "
+                "numérique, s’est tenu à Fuzhou !"]
+    assert normalise_text(text) == "le 8e sommet de la chine numerique s est tenu a fuzhou"
+    assert all(content_hash(v) == content_hash(text) for v in variants)
+    assert content_hash(text.replace("8e", "9e")) != content_hash(text)
+    assert normalise_text("北京，２０２５年！") == "北京 2025年"

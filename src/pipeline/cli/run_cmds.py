@@ -21,6 +21,7 @@ def _fetch_flags(p: argparse.ArgumentParser) -> None:
 def prefect_environment(cfg: Settings) -> None:
     """Project-local Prefect home, no analytics, quiet logs — set before Prefect is imported."""
     os.environ.setdefault("PREFECT_HOME", str(Path(cfg.prefect_home).resolve()))
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")

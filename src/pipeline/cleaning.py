@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import logging
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector, SelectorError
+
+from pipeline.encoding import decode_html, maybe_gunzip
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -15,6 +34,8 @@ class CleaningHints:
     drop_selectors: tuple[str, ...] = ()  # boilerplate removed before extraction
     title_suffixes: tuple[str, ...] = ()  # site suffixes stripped from titles ("-新华网")
     preset: str | None = None             # "precision", "recall" or None (balanced)
+    author_selector: str | None = None    # element naming the author(s)
+    timezone: str | None = None           # offset such as "+08:00" for timestamps written without one
 
 
 @dataclass
@@ -31,9 +52,538 @@ class Extracted:
     method: str = "none"                  # extractor that produced the text
     html_lang: str | None = None
     flags: list[str] = field(default_factory=list)
+    encoding: str | None = None           # how the bytes were decoded (None when given text)
+
+
+# Below this much text, Trafilatura has most likely missed the article body (or there is none).
+MIN_TEXT = 200
+BEIJING = timezone(timedelta(hours=8))
+_CHINESE_HOSTS = (".cn", "xinhuanet.com", "people.com.cn", "chinadaily.com.cn", "cgtn.com", "ecns.cn")
+
+
+# ---------------------------------------------------------------- selectors
+
+
+@lru_cache(maxsize=256)
+def _selector(css: str) -> CSSSelector | None:
+    try:
+        return CSSSelector(css)
+    except (SelectorError, SyntaxError, ValueError):
+        log.warning("bad CSS selector in cleaning hints: %r", css)
+        return None
+
+
+def _select(tree: Any, css: str | None) -> list[Any]:
+    if not css:
+        return []
+    sel = _selector(css)
+    return list(sel(tree)) if sel is not None else []
+
+
+def _text_of(element: Any) -> str:
+    return " ".join(element.text_content().split())
+
+
+# ---------------------------------------------------------------- titles
+
+_SEPARATORS = r"(?:\s*(?:--|——|-|_|\||｜|–|—|:|·)\s*)"
+# Words that mark a title tail as the site's name rather than part of the headline.
+_SITE_WORDS = re.compile(
+    r"(网|網|频道|頻道|新华|人民|日报|日報|通讯社|Online|Daily|Sputnik|Xinhua|News|Agency|Times|Post|Press|"
+    r"Journal|Media|Tribune|Herald|Afrique|Monde|Figaro|Libération|RT|CGTN|TASS|ТАСС|РИА|Новости|\.com|\.cn|\.fr)",
+    re.I)
+_TAIL = re.compile(_SEPARATORS + r"([^-_|｜–—]{1,40})$")
+
+
+def strip_title(title: str, suffixes: tuple[str, ...] = (), site_name: str | None = None) -> str:
+    """The headline without the site's suffix ("-新华网", "--时政--人民网", " - Sputnik Afrique")."""
+    out = " ".join(title.split())
+    for suffix in suffixes:
+        if suffix and out.endswith(suffix) and len(out) > len(suffix):
+            out = out[: -len(suffix)].rstrip()
+    stripped_site = False
+    for _ in range(3):
+        match = _TAIL.search(out)
+        if not match or match.start() < 4:
+            break
+        tail = match.group(1).strip()
+        is_site = bool(_SITE_WORDS.search(tail)) or bool(site_name and tail.lower() == site_name.lower())
+        # "--时政--人民网": a short section name just before the site name goes too
+        is_section = stripped_site and len(tail) <= 8 and match.group(0).lstrip().startswith(("--", "_", "|", "-"))
+        if not (is_site or is_section):
+            break
+        out = out[: match.start()].rstrip()
+        stripped_site = True
+    return out
+
+
+def _title(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], hints: CleaningHints) -> str | None:
+    candidates: list[str] = [_text_of(e) for e in _select(tree, hints.title_selector)[:1]]
+    candidates += [meta.get("og:title", ""), meta.get("twitter:title", "")]
+    candidates += [str(item["headline"]) for item in ld if isinstance(item.get("headline"), str)]
+    head_title = tree.find(".//title")
+    if head_title is not None:
+        candidates.append(_text_of(head_title))
+    h1 = tree.find(".//h1")
+    if h1 is not None:
+        candidates.append(_text_of(h1))
+    site_name = meta.get("og:site_name")
+    for candidate in candidates:
+        if candidate and candidate.strip():
+            return strip_title(candidate, hints.title_suffixes, site_name) or candidate.strip()
+    return None
+
+
+# ---------------------------------------------------------------- metadata read once from the tree
+
+
+def _meta(tree: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for element in tree.iter("meta"):
+        key = element.get("name") or element.get("property") or element.get("itemprop")
+        value = element.get("content")
+        if key and value and key.lower() not in out:
+            out[key.lower()] = value.strip()
+    return out
+
+
+def _json_ld(tree: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        for item in stack:
+            if isinstance(item, dict):
+                items.append(item)
+                graph = item.get("@graph")
+                if isinstance(graph, list):
+                    items.extend(g for g in graph if isinstance(g, dict))
+    return items
+
+
+def _names(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield from re.split(r"\s*(?:,|、|;|\band\b|\bet\b)\s*", value)
+    elif isinstance(value, dict):
+        yield from _names(value.get("name"))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _names(item)
+
+
+_EDITOR = re.compile(r"[（(]\s*责(?:任)?编(?:辑)?[:：]\s*([^）)]{1,40})[）)]")
+
+
+def _authors(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], hints: CleaningHints,
+             page: str) -> list[str]:
+    found: list[str] = []
+    for element in _select(tree, hints.author_selector)[:3]:
+        found += _names(_text_of(element))
+    for item in ld:
+        found += _names(item.get("author"))
+    for key in ("author", "article:author", "dc.creator", "byl", "sailthru.author"):
+        if key in meta:
+            found += _names(meta[key])
+    out = _clean_names(found)
+    if not out:
+        # People's Daily and Xinhua name the responsible editors at the end: "(责编：牛镛、岳弘彬)"
+        match = _EDITOR.search(page)
+        if match:
+            out = _clean_names(list(_names(match.group(1))))
+    return out
+
+
+def _clean_names(found: list[str]) -> list[str]:
+    out: list[str] = []
+    for name in found:
+        name = re.sub(r"^(?:by|par|von|автор)\s+", "", name.strip(), flags=re.I).strip(" .")
+        # People's Daily puts numeric staff ids in <meta name="author">
+        if name and len(name) <= 60 and "http" not in name and not name.isdigit() and name not in out:
+            out.append(name)
+    return out[:10]
+
+
+# ---------------------------------------------------------------- dates
+
+_URL_DATES = (
+    re.compile(r"/n\d/(20\d\d)/(\d\d)(\d\d)/"),                 # people.com.cn /n1/YYYY/MMDD/
+    re.compile(r"/(20\d\d)-(\d\d)/(\d\d)/"),                    # xinhuanet legacy /YYYY-MM/DD/
+    re.compile(r"/(20\d\d)(\d\d)(\d\d)/"),                      # news.cn, sputnik /YYYYMMDD/
+    re.compile(r"/(20\d\d)(\d\d)(\d\d)\d{6,}-"),                # old sputniknews /YYYYMMDD<id>-slug
+    re.compile(r"/(20\d\d)/(\d\d)/(\d\d)/"),                    # /YYYY/MM/DD/
+)
+_STAMP = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?(?:[\sT]*(\d{1,2})[:：](\d{2})"
+                    r"(?:[:：](\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
+_META_DATE_KEYS = ("publishdate", "article:published_time", "og:published_time", "datepublished", "pubdate",
+                   "publish-date", "publish_date", "dc.date.issued", "sailthru.date", "analytics:p_ts")
+
+
+_DATE_BOXES = etree.XPath(
+    "//*[self::span or self::div or self::p or self::time or self::em][contains(@class,'time') or "
+    "contains(@class,'date') or contains(@id,'time') or contains(@id,'date') or contains(@class,'col-1-1')]")
+
+
+@dataclass
+class _Stamp:
+    value: datetime | None   # a full timestamp (aware, or naive when the site wrote no offset)
+    day: str                 # YYYY-MM-DD as the site states it
+    source: str
+
+
+def _url_day(url: str) -> str | None:
+    path = urlsplit(url).path if url else ""
+    for pattern in _URL_DATES:
+        match = pattern.search(path)
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+            try:
+                return datetime(year, month, day).date().isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+def _parse_stamp(text: str, source: str, tz: timezone | None) -> _Stamp | None:
+    """A date or timestamp written in the usual news forms (ISO 8601, 2024年04月24日23:52, epoch)."""
+    text = text.strip()
+    if re.fullmatch(r"\d{10}(?:\d{3})?", text):
+        seconds = int(text[:10])
+        stamp = datetime.fromtimestamp(seconds, tz or UTC)
+        return _Stamp(stamp, stamp.date().isoformat(), source)
+    match = _STAMP.search(text)
+    if not match:
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+    try:
+        if match.group(4) is None:
+            return _Stamp(None, datetime(year, month, day).date().isoformat(), source)
+        offset = match.group(7)
+        stamp = datetime(year, month, day, int(match.group(4)), int(match.group(5)), int(match.group(6) or 0))
+    except ValueError:
+        return None
+    if offset:
+        stamp = stamp.replace(tzinfo=UTC if offset == "Z" else _offset(offset))
+    elif tz is not None:
+        stamp = stamp.replace(tzinfo=tz)
+    return _Stamp(stamp, stamp.date().isoformat(), source)
+
+
+def _offset(text: str) -> timezone:
+    sign = -1 if text.startswith("-") else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+
+
+def _site_tz(url: str, hints: CleaningHints, html_lang: str | None, title: str | None) -> timezone | None:
+    if hints.timezone:
+        try:
+            return _offset(hints.timezone)
+        except ValueError:
+            pass
+    host = urlsplit(url).hostname or "" if url else ""
+    if host.endswith(_CHINESE_HOSTS) or (html_lang or "").lower().startswith("zh") or _chinese(title or ""):
+        # mainland, Hong Kong, Taiwan and Singapore all write local time at +08:00
+        return BEIJING
+    return None
+
+
+def _stated_dates(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], hints: CleaningHints,
+                  tz: timezone | None) -> Iterator[_Stamp]:
+    """What the page itself states, in order of trust: data-unixtime, meta, JSON-LD, the visible date."""
+    for element in tree.xpath("//*[@data-unixtime][1]"):
+        stamp = _parse_stamp(element.get("data-unixtime", ""), "meta", tz)
+        if stamp:
+            yield stamp
+    for key in _META_DATE_KEYS:
+        if key in meta:
+            stamp = _parse_stamp(meta[key], "meta", tz)
+            if stamp:
+                yield stamp
+    for item in ld:
+        value = item.get("datePublished")
+        if isinstance(value, str):
+            stamp = _parse_stamp(value, "json-ld", tz)
+            if stamp:
+                yield stamp
+    for element in _select(tree, hints.date_selector)[:2]:
+        raw = element.get("data-unixtime") or element.get("datetime") or _text_of(element)
+        stamp = _parse_stamp(raw, "html", tz)
+        if stamp:
+            yield stamp
+    for element in tree.xpath("//time[@datetime][1]"):
+        stamp = _parse_stamp(element.get("datetime", ""), "html", tz)
+        if stamp:
+            yield stamp
+    # without a hint, the usual date boxes (span.h-time, div.col-1-1 .time) are still worth a look
+    for element in _DATE_BOXES(tree)[:4]:
+        text = _text_of(element)
+        if len(text) <= 80:
+            stamp = _parse_stamp(text, "html", tz)
+            if stamp and stamp.value is not None:
+                yield stamp
+
+
+def _chinese(title: str) -> bool:
+    han = sum(1 for ch in title if "\u4e00" <= ch <= "\u9fff")
+    kana = sum(1 for ch in title if "\u3040" <= ch <= "\u30ff")
+    return han >= 4 and kana == 0 and han >= 0.5 * len(title.replace(" ", ""))
+
+
+def _feed_stamp(feed_date: str, tz: timezone | None) -> _Stamp | None:
+    stamp = _parse_stamp(feed_date, "feed", tz)
+    if stamp is not None:
+        return stamp
+    try:
+        # RSS writes RFC 822 dates ("Wed, 24 Apr 2024 15:52:00 +0800")
+        parsed = parsedate_to_datetime(feed_date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return _Stamp(parsed, parsed.date().isoformat(), "feed")
+
+
+def _format(stamp: _Stamp) -> str:
+    return stamp.value.isoformat() if stamp.value is not None else stamp.day
+
+
+def _published(tree: Any, url: str, meta: dict[str, str], ld: list[dict[str, Any]], hints: CleaningHints,
+               feed_date: str | None, tz: timezone | None, flags: list[str]) -> tuple[str | None, str]:
+    url_day = _url_day(url)
+    # read lazily: most pages settle on the first stated timestamp, and the later probes scan the tree
+    stated = _stated_dates(tree, meta, ld, hints, tz)
+    if url_day:
+        disagree = False
+        for stamp in stated:
+            if stamp.day == url_day and stamp.value is not None:
+                return _format(stamp), stamp.source
+            disagree = disagree or stamp.day != url_day
+        if disagree:
+            flags.append("date-disagreement")
+        return url_day, "url"
+    first = next(stated, None)
+    if first is not None:
+        if first.value is None:
+            # a bare day: a full timestamp stated later for the same day is better
+            for stamp in stated:
+                if stamp.value is not None and stamp.day == first.day:
+                    return _format(stamp), stamp.source
+        return _format(first), first.source
+    if feed_date:
+        from_feed = _feed_stamp(feed_date, tz)
+        if from_feed is not None:
+            return _format(from_feed), "feed"
+    guess = _guess_date(tree, url)
+    return (guess, "htmldate") if guess else (None, "none")
+
+
+def _guess_date(tree: Any, url: str) -> str | None:
+    try:
+        import htmldate
+        # htmldate may prune what it reads: hand it a copy, the tree is still needed
+        found = htmldate.find_date(copy.deepcopy(tree), url=url or None, original_date=True,
+                                   extensive_search=False)
+    except Exception:  # noqa: BLE001 - a date guess is optional; a failure leaves the date empty
+        found = None
+    return str(found) if found else None
+
+
+# ---------------------------------------------------------------- main text
+
+_BLOCKS = ("p", "div", "section", "article", "td", "li", "blockquote", "h2", "h3", "h4", "pre")
+
+
+def _trafilatura(tree: Any, url: str, hints: CleaningHints, recall: bool) -> str:
+    """Trafilatura's text for a parsed tree (it works on its own copy of the tree)."""
+    prune = [x for css in hints.drop_selectors if (sel := _selector(css)) is not None for x in [sel.path]]
+    try:
+        text = trafilatura.extract(
+            tree, url=url or None, include_comments=False, include_tables=True,
+            favor_precision=hints.preset == "precision", favor_recall=recall or hints.preset == "recall",
+            prune_xpath=prune or None, with_metadata=False)
+    except Exception as exc:  # noqa: BLE001 - Trafilatura failing on one odd page must not stop the batch
+        log.warning("trafilatura failed on %s: %s", url or "<page>", exc)
+        return ""
+    return (text or "").strip()
+
+
+def _paragraph_text(elements: list[Any]) -> str:
+    """Text of the selected elements, one line per block, skipping empty and repeated lines."""
+    lines: list[str] = []
+    for root in elements:
+        blocks = [b for b in root.iter(*_BLOCKS) if not any(c.tag in _BLOCKS for c in b.iterchildren())]
+        for block in blocks or [root]:
+            line = _text_of(block)
+            if line and (not lines or lines[-1] != line):
+                lines.append(line)
+    return "\n".join(lines)
+
+
+def _hinted_body(tree: Any, hints: CleaningHints) -> list[Any]:
+    """Copies of the hint's body elements with the hint's boilerplate removed."""
+    found = [copy.deepcopy(e) for e in _select(tree, hints.body_selector)]
+    for element in found:
+        for css in hints.drop_selectors:
+            for junk in _select(element, css):
+                junk.drop_tree()
+        for junk in element.iter("script", "style", "noscript"):
+            junk.text = ""
+    return found
+
+
+def _wrap(elements: list[Any], title: str | None) -> Any:
+    page = lxml_html.fromstring("<html><head><title></title></head><body><article></article></body></html>")
+    page.find(".//title").text = title or ""
+    holder = page.find(".//article")
+    for element in elements:
+        holder.append(element)
+    return page
+
+
+def _density_fallback(tree: Any) -> str:
+    """The block whose own paragraphs hold the most non-link text: the article body on most news pages."""
+    best, best_score = None, 0
+    for parent in tree.iter("div", "article", "section", "td", "main"):
+        score = 0
+        for child in parent.iterchildren("p", "br", "span"):
+            text = child.text_content()
+            links = sum(len(a.text_content()) for a in child.iter("a"))
+            score += max(0, len(text.strip()) - 2 * links)
+        score += len((parent.text or "").strip())
+        if score > best_score:
+            best, best_score = parent, score
+    if best is None:
+        return ""
+    lines = [_text_of(c) for c in best.iterchildren("p", "span")] or [_text_of(best)]
+    return "\n".join(line for line in lines if line)
+
+
+# ---------------------------------------------------------------- is this an article?
+
+_ERROR_WORDS = re.compile(
+    r"\b(404|403|410|500|not found|page not found|introuvable|n'existe plus|error|erreur|forbidden|access denied|"
+    r"страница не найдена|ошибка)\b|页面不存在|找不到|出错|错误页面|页面未找到|您访问的页面", re.I)
+_CHALLENGE_WORDS = re.compile(
+    r"(enable javascript|enable cookies|verify you are (a )?human|are you a robot|checking your browser|"
+    r"just a moment|captcha|cf-browser-verification|consent to (the use of )?cookies|accept (all )?cookies|"
+    r"we value your privacy|acceptez les cookies|nous respectons votre vie privée|请输入验证码|安全验证)", re.I)
+
+
+def _link_share(tree: Any) -> tuple[float, int]:
+    """Share of the page's visible text that sits in links, and the number of links with text."""
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    for junk in root.iter("script", "style", "noscript"):
+        junk.text = ""
+    total = len("".join(root.text_content().split()))
+    link_chars, links = 0, 0
+    for anchor in root.iter("a"):
+        chars = len("".join(anchor.text_content().split()))
+        if chars:
+            links += 1
+            link_chars += chars
+    return (link_chars / total if total else 0.0), links
+
+
+def _non_article_reason(tree: Any, title: str | None, text: str) -> str | None:
+    head = f"{title or ''} {_first_heading(tree)}"
+    if len(text) < 1500 and _ERROR_WORDS.search(head):
+        return "error-page"
+    if len(text) < 1500 and _CHALLENGE_WORDS.search(f"{head} {text[:1500]}"):
+        return "challenge-page"
+    # listings: mostly link text and no long run of prose (an article body is hundreds of characters)
+    longest = max((len(line) for line in text.splitlines()), default=0)
+    if longest < 300:
+        share, links = _link_share(tree)
+        if share > 0.5 and links >= 3:
+            return "listing"
+    if not text.strip():
+        return "empty"
+    # the shortest wire briefs run to a few sentences; less than this is a caption or a teaser
+    if len(text) < 100:
+        return "too-short"
+    return None
+
+
+def _first_heading(tree: Any) -> str:
+    h1 = tree.find(".//h1")
+    return _text_of(h1) if h1 is not None else ""
+
+
+# ---------------------------------------------------------------- the entry point
+
+
+def _parse(page: str) -> Any:
+    try:
+        tree = trafilatura.utils.load_html(page)
+        if tree is None:
+            # Trafilatura refuses fragments without <html>; lxml still reads them
+            tree = lxml_html.fromstring(page)
+    except Exception:  # noqa: BLE001 - malformed markup is common; treated as an empty page
+        tree = None
+    return tree
 
 
 def extract(html: bytes | str, url: str = "", hints: CleaningHints | None = None,
             feed_date: str | None = None) -> Extracted:
     """Extract main text and metadata from one page; never raises on bad HTML."""
-    raise NotImplementedError
+    hints = hints or CleaningHints()
+    try:
+        return _extract(html, url, hints, feed_date)
+    except Exception as exc:  # noqa: BLE001 - one bad page must not break a batch; it is flagged instead
+        log.warning("extraction failed on %s: %s", url or "<page>", exc)
+        return Extracted(url=url, title=None, text="", published=None, date_source="none", is_article=False,
+                         method="none", flags=[f"error: {type(exc).__name__}"])
+
+
+def _extract(html: bytes | str, url: str, hints: CleaningHints, feed_date: str | None) -> Extracted:
+    used_encoding: str | None = None
+    if isinstance(html, bytes):
+        html, used_encoding = decode_html(maybe_gunzip(html))
+    page = html.lstrip("\ufeff")
+    tree = _parse(page) if page.strip() else None
+    if tree is None:
+        return Extracted(url=url, title=None, text="", published=None, date_source="none", is_article=False,
+                         method="none", flags=["empty"], encoding=used_encoding)
+    flags: list[str] = []
+    html_lang = (tree.get("lang") or tree.get("xml:lang") or "").strip() or None
+    meta = _meta(tree)
+    ld = _json_ld(tree)
+    title = _title(tree, meta, ld, hints)
+
+    text, method = "", "none"
+    hinted = _hinted_body(tree, hints) if hints.body_selector else []
+    if hinted:
+        text = _trafilatura(_wrap(hinted, title), url, hints, recall=True)
+        method = "trafilatura+hints"
+        selected = _paragraph_text(hinted)
+        if len(text) < min(MIN_TEXT, 0.5 * len(selected)):
+            text, method = selected, "selector"
+    if not text:
+        text = _trafilatura(tree, url, hints, recall=False)
+        method = "trafilatura"
+        if len(text) < MIN_TEXT:
+            # a recall run keeps short pages that the balanced preset judged too thin
+            recalled = _trafilatura(tree, url, hints, recall=True)
+            if len(recalled) > len(text):
+                text, method = recalled, "trafilatura-recall"
+    tz = _site_tz(url, hints, html_lang, title)
+    published, date_source = _published(tree, url, meta, ld, hints, feed_date, tz, flags)
+    authors = _authors(tree, meta, ld, hints, page)
+    if len(text) < MIN_TEXT:
+        fallback = _density_fallback(tree)
+        if len(fallback) > max(MIN_TEXT, 2 * len(text)) or (not text and fallback):
+            text, method = fallback, "fallback"
+    if not text and title:
+        method = "none"
+    reason = _non_article_reason(tree, title, text)
+    if reason:
+        flags.append(reason)
+    return Extracted(url=url, title=title, text=text, published=published, date_source=date_source,
+                     authors=authors, is_article=reason is None, method=method if text else "none",
+                     html_lang=html_lang, flags=flags, encoding=used_encoding)
+
+

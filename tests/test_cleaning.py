@@ -1,0 +1,146 @@
+"""Extraction on real saved pages: text, titles, dates and their sources, non-article pages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.cleaning import CleaningHints, extract, strip_title
+
+PAGES = Path(__file__).parent / "fixtures" / "extraction" / "target-site-pages"
+INDEX = {r["file"]: r for r in json.loads((PAGES / "index.json").read_text(encoding="utf-8"))}
+
+
+def _page(name: str) -> bytes:
+    return (PAGES / name).read_bytes()
+
+
+def test_xinhua_legacy_page_snippets_title_date() -> None:
+    name = "xinhuanet.com_local_2020-02-19_c_1125597921.html"
+    gold = INDEX[name]["ground_truth"]
+    got = extract(_page(name), url=INDEX[name]["url"])
+    assert got.is_article and got.method.startswith("trafilatura")
+    assert all(s in got.text for s in gold["with"])
+    assert not any(s in got.text for s in gold["without"])
+    assert got.title == gold["title"]
+    # URL day and the visible timestamp agree: the full timestamp wins, in Beijing time
+    assert got.published == "2020-02-19T20:29:58+08:00" and got.date_source == "html"
+
+
+def test_gbk_page_declared_utf8_is_readable() -> None:
+    name = "webarchive_he.xinhuanet.com_2012-06-04_content_25340717.html"
+    gold = INDEX[name]["ground_truth"]
+    got = extract(_page(name), url="http://www.he.xinhuanet.com/news/2012-06/04/content_25340717.htm")
+    assert got.encoding == "gb18030"
+    assert sum(s in got.text for s in gold["with"]) >= len(gold["with"]) - 1
+    assert got.published == "2012-06-04" and got.date_source == "url"
+
+
+def test_people_gzipped_page_authors_and_date() -> None:
+    name = "people.com.cn_politics_2024-04-24_c1001-40223222.html.gz"
+    got = extract(_page(name), url=INDEX[name]["url"])
+    assert "中拉航天合作" in got.text
+    assert got.authors == ["牛镛", "岳弘彬"]
+    assert got.published == "2024-04-24T23:52:00+08:00"
+
+
+def test_sputnik_body_and_stated_timestamp() -> None:
+    name = "sputniknews.com_2019-11-18_1077343476.html.gz"
+    got = extract(gzip.decompress(_page(name)).decode("utf-8"), url=INDEX[name]["url"])
+    body = INDEX[name]["ground_truth"]["articleBody"]
+    assert body.split("\n")[0][:80] in got.text
+    assert got.title == "Royal Self-Indicting Arrogance"
+    assert got.published is not None and got.published.startswith("2019-11-18T")
+
+
+def test_hints_select_body_and_drop_boilerplate() -> None:
+    hints = CleaningHints(title_selector="div.h-title", body_selector="div#p-detail",
+                          date_selector="span.h-time", drop_selectors=("span.p-jc",), title_suffixes=("-新华网",))
+    got = extract(_page("xinhuanet.com_local_2020-02-19_c_1125597921.html"), hints=hints)
+    assert got.method in {"trafilatura+hints", "selector"}
+    assert "纠错" not in got.text and "武汉" in got.text
+    assert got.date_source == "html" and got.published == "2020-02-19T20:29:58+08:00"
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("习近平向首届论坛致贺信-新华网", "习近平向首届论坛致贺信"),
+    ("促进航天技术更好惠及人民--时政--人民网", "促进航天技术更好惠及人民"),
+    ("法国全国大罢工再次严重影响交通_新华网", "法国全国大罢工再次严重影响交通"),
+    ("La Chine et l'Afrique renforcent leur coopération - Sputnik Afrique",
+     "La Chine et l'Afrique renforcent leur coopération"),
+    ("China, Brazil pledge closer ties - People's Daily Online", "China, Brazil pledge closer ties"),
+    ("China, Brazil pledge closer ties -- People's Daily Online", "China, Brazil pledge closer ties"),
+    ("Xi-Lula talks: a new chapter", "Xi-Lula talks: a new chapter"),
+])
+def test_title_suffixes(raw: str, want: str) -> None:
+    assert strip_title(raw) == want
+
+
+def test_hint_suffix() -> None:
+    assert strip_title("Titre du jour | French.China.org.cn", ("| French.China.org.cn",)) == "Titre du jour"
+
+
+def _article(head: str = "", body_attrs: str = "") -> str:
+    para = "<p>" + "La coopération numérique entre la Chine et l'Afrique progresse rapidement. " * 6 + "</p>"
+    return f"<html><head>{head}</head><body{body_attrs}><article><h1>Titre</h1>{para * 3}</article></body></html>"
+
+
+def test_date_order_url_then_stated_timestamp() -> None:
+    head = '<meta property="article:published_time" content="2025-09-19T10:15:00+03:00">'
+    got = extract(_article(head), url="https://fr.sputniknews.africa/20250919/titre-1078434722.html")
+    assert (got.published, got.date_source) == ("2025-09-19T10:15:00+03:00", "meta")
+    assert "date-disagreement" not in got.flags
+
+
+def test_date_disagreement_keeps_url_day_and_flags() -> None:
+    head = '<meta property="article:published_time" content="2024-01-02T10:15:00+03:00">'
+    got = extract(_article(head), url="https://fr.sputniknews.africa/20250919/titre-1078434722.html")
+    assert (got.published, got.date_source) == ("2025-09-19", "url")
+    assert "date-disagreement" in got.flags
+
+
+def test_date_order_without_url() -> None:
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-08-29T09:00:00+08:00"}</script>'
+    unix = '<div class="article__info" data-unixtime="1758266100"></div>'
+    assert extract(_article(ld)).date_source == "json-ld"
+    got = extract(_article(ld).replace("<article>", "<article>" + unix))
+    assert got.date_source == "meta" and got.published == "2025-09-19T07:15:00+00:00"
+    assert extract(_article(), feed_date="Fri, 29 Aug 2025 10:00:00 +0800").published == "2025-08-29T10:00:00+08:00"
+    assert extract(_article(), feed_date="2025-08-29").date_source == "feed"
+    assert extract(_article()).date_source in {"htmldate", "none"}
+
+
+def test_listing_fragment_is_not_an_article() -> None:
+    listing = "<html><body><ul>" + "".join(
+        f'<li><a href="/politics/2026100{i}/{i:032x}/c.html">粮食大省秋收忙第{i}条新闻标题</a> <span>2026-10-0{i}</span></li>'
+        for i in range(1, 10)) + "</ul></body></html>"
+    got = extract(listing)
+    assert not got.is_article and "listing" in got.flags
+    real = extract(_page("newscn_politics_listing_fragment.html"))
+    assert not real.is_article
+
+
+def test_error_and_challenge_pages() -> None:
+    error = "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1><p>nginx</p></body></html>"
+    assert not extract(error).is_article
+    challenge = ("<html><head><title>Just a moment...</title></head><body><p>Checking your browser before "
+                 "accessing the site. Please enable JavaScript and cookies to continue.</p></body></html>")
+    got = extract(challenge)
+    assert not got.is_article and "challenge-page" in got.flags
+
+
+@pytest.mark.parametrize("bad", [b"", b"\x00\xff\xfe garbage", "   ", "<html>", b"\x1f\x8b\x08broken"])
+def test_bad_input_never_raises(bad: bytes | str) -> None:
+    got = extract(bad)
+    assert not got.is_article
+    assert isinstance(got.text, str)
+
+
+def test_text_kept_even_when_not_article() -> None:
+    page = "<html><head><title>Erreur 404</title></head><body><h1>Page introuvable</h1><p>" + \
+           "Cette page a été déplacée ou supprimée. " * 3 + "</p></body></html>"
+    got = extract(page)
+    assert not got.is_article and "déplacée" in got.text

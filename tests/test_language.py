@@ -1,0 +1,64 @@
+"""Language detection: real sentences, short titles, scripts, priors, empty input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.language import detect, mismatch
+
+FIX = Path(__file__).parent / "fixtures" / "extraction" / "sib200"
+CODES = {"zho_Hans": "zh", "zho_Hant": "zh", "rus_Cyrl": "ru", "jpn_Jpan": "ja", "fra_Latn": "fr",
+         "eng_Latn": "en", "kor_Hang": "ko", "arb_Arab": "ar", "deu_Latn": "de"}
+
+
+def _rows(lang: str) -> list[str]:
+    lines = (FIX / f"{lang}.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    return [line.split("\t", 2)[2] for line in lines]
+
+
+@pytest.mark.parametrize("lang", sorted(CODES))
+def test_full_sentences(lang: str) -> None:
+    for sentence in _rows(lang):
+        code, confidence = detect(sentence)
+        assert code == CODES[lang]
+        assert 0.0 < confidence <= 1.0
+
+
+@pytest.mark.parametrize("lang", ["fra_Latn", "eng_Latn", "deu_Latn", "rus_Cyrl", "zho_Hans"])
+def test_title_length_snippets_mostly_right(lang: str) -> None:
+    snippets = [s[:30] for s in _rows(lang)]
+    right = sum(detect(s)[0] == CODES[lang] for s in snippets)
+    assert right >= len(snippets) - 1
+
+
+def test_empty_and_symbols_are_low_confidence() -> None:
+    assert detect("") == ("und", 0.0)
+    assert detect("  12345 !!! ") == ("und", 0.0)
+    code, confidence = detect("", prior="fr")
+    assert code == "fr" and confidence < 0.5
+
+
+def test_short_text_is_less_confident_than_long() -> None:
+    long_text = " ".join(_rows("fra_Latn"))
+    assert detect("La Chine")[1] < detect(long_text)[1]
+
+
+def test_repeatable_with_seed() -> None:
+    text = "Le sommet numérique de Fuzhou réunit les entreprises"
+    assert detect(text, seed=3) == detect(text, seed=3)
+
+
+def test_prior_breaks_ties_on_ambiguous_snippet() -> None:
+    # "Information" is spelt the same in French, English and German
+    assert detect("Information", prior="fr")[0] == "fr"
+    assert detect("Information", prior="de")[0] == "de"
+
+
+def test_mismatch() -> None:
+    assert mismatch("en", "fr")
+    assert not mismatch("fr", "fr")
+    assert not mismatch("zh", "zh-CN")
+    assert not mismatch("und", "fr")
+    assert not mismatch("fr", None)

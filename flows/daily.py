@@ -61,7 +61,7 @@ def write_report(cfg: Settings) -> list[str]:
     return [str(p) for p in reports.write_reports(cfg, record_alerts=True)]
 
 
-@flow(name="veille-daily", log_prints=True)
+@flow(name="veille-daily")
 def daily_flow(as_of: str | None = None, sources: list[str] | None = None, mirror: str | None = None,
                config: str | None = None, db: str | None = None) -> dict[str, object]:
     """One daily run over the chosen sources; one failing source never fails the others."""
@@ -79,7 +79,8 @@ def daily_flow(as_of: str | None = None, sources: list[str] | None = None, mirro
             result = load_source(cfg, sid, out, run_id, day)
         except Exception as exc:  # one source's failure is recorded, the others go on
             result = SourceResult(sid, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        print(result.line())
+        print(result.line(), flush=True)
+        get_run_logger().info(result.line())
         results.append(result)
     rebuild_index(cfg)
     paths = write_report(cfg)

@@ -8,6 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipeline import warehouse
@@ -80,8 +81,8 @@ def test_merging_the_same_batch_twice_keeps_one_row_and_first_seen(db: Path) -> 
 def test_a_failing_batch_leaves_nothing_behind(db: Path) -> None:
     with warehouse.write(db, 5) as con:
         warehouse.migrate(con)
-        with pytest.raises(Exception):
-            warehouse.merge_batch(con, {"articles": [_article(1)], "article_topics": [{"article_id": "a1"}]})
+        with pytest.raises(duckdb.Error):
+            warehouse.merge_batch(con, {"articles": [_article(1)], "article_topics": [{"article_id": "a1", "topic": "t", "rules_version": "v", "score": "high"}]})
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (0,)
 
 

@@ -8,13 +8,15 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import trafilatura
+from dateutil import parser as dateparser
 from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector, SelectorError
@@ -219,8 +221,9 @@ _URL_DATES = (
 )
 _STAMP = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?(?:[\sT]*(\d{1,2})[:：](\d{2})"
                     r"(?:[:：](\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
-_META_DATE_KEYS = ("publishdate", "article:published_time", "og:published_time", "datepublished", "pubdate",
-                   "publish-date", "publish_date", "dc.date.issued", "sailthru.date", "analytics:p_ts")
+# an epoch stamp cannot be misread, so it goes first (Sputnik's 2019 pages label Moscow time as "Z" elsewhere)
+_META_DATE_KEYS = ("analytics:p_ts", "publishdate", "article:published_time", "og:published_time", "datepublished",
+                   "pubdate", "publish-date", "publish_date", "dc.date.issued", "sailthru.date")
 
 
 _DATE_BOXES = etree.XPath(
@@ -248,7 +251,21 @@ def _url_day(url: str) -> str | None:
     return None
 
 
-def _parse_stamp(text: str, source: str, tz: timezone | None) -> _Stamp | None:
+def _parse_written(text: str, tz: tzinfo | None) -> datetime | None:
+    """Dates written out in words or in European order ("05.01.2026 14h02", "14:05, January 05, 2026")."""
+    if not re.search(r"\d{1,2}\s*[:h]\s*\d{2}", text) or not re.search(r"(19|20)\d\d", text):
+        return None  # only full timestamps: a bare written day is left to the other sources
+    try:
+        parsed = dateparser.parse(text.replace("h", ":") if re.search(r"\d{1,2}h\d{2}", text) else text,
+                                  fuzzy=True, dayfirst=bool(re.search(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b", text)))
+    except (ValueError, OverflowError):
+        return None
+    if parsed.tzinfo is None and tz is not None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed if isinstance(parsed, datetime) else None
+
+
+def _parse_stamp(text: str, source: str, tz: tzinfo | None) -> _Stamp | None:
     """A date or timestamp written in the usual news forms (ISO 8601, 2024年04月24日23:52, epoch)."""
     text = text.strip()
     if re.fullmatch(r"\d{10}(?:\d{3})?", text):
@@ -257,7 +274,8 @@ def _parse_stamp(text: str, source: str, tz: timezone | None) -> _Stamp | None:
         return _Stamp(stamp, stamp.date().isoformat(), source)
     match = _STAMP.search(text)
     if not match:
-        return None
+        written = _parse_written(text, tz) if source == "html" else None
+        return _Stamp(written, written.date().isoformat(), source) if written else None
     year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
     try:
         if match.group(4) is None:
@@ -279,11 +297,12 @@ def _offset(text: str) -> timezone:
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
 
 
-def _site_tz(url: str, hints: CleaningHints, html_lang: str | None, title: str | None) -> timezone | None:
+def _site_tz(url: str, hints: CleaningHints, html_lang: str | None, title: str | None) -> tzinfo | None:
     if hints.timezone:
         try:
-            return _offset(hints.timezone)
-        except ValueError:
+            # an IANA name ("Europe/Moscow") keeps daylight saving right; "+08:00" is a fixed offset
+            return ZoneInfo(hints.timezone) if "/" in hints.timezone else _offset(hints.timezone)
+        except (ValueError, KeyError, ZoneInfoNotFoundError):
             pass
     host = urlsplit(url).hostname or "" if url else ""
     if host.endswith(_CHINESE_HOSTS) or (html_lang or "").lower().startswith("zh") or _chinese(title or ""):
@@ -293,7 +312,7 @@ def _site_tz(url: str, hints: CleaningHints, html_lang: str | None, title: str |
 
 
 def _stated_dates(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], hints: CleaningHints,
-                  tz: timezone | None) -> Iterator[_Stamp]:
+                  tz: tzinfo | None) -> Iterator[_Stamp]:
     """What the page itself states, in order of trust: data-unixtime, meta, JSON-LD, the visible date."""
     for element in tree.xpath("//*[@data-unixtime][1]"):
         stamp = _parse_stamp(element.get("data-unixtime", ""), "meta", tz)
@@ -334,7 +353,7 @@ def _chinese(title: str) -> bool:
     return han >= 4 and kana == 0 and han >= 0.5 * len(title.replace(" ", ""))
 
 
-def _feed_stamp(feed_date: str, tz: timezone | None) -> _Stamp | None:
+def _feed_stamp(feed_date: str, tz: tzinfo | None) -> _Stamp | None:
     stamp = _parse_stamp(feed_date, "feed", tz)
     if stamp is not None:
         return stamp
@@ -351,7 +370,7 @@ def _format(stamp: _Stamp) -> str:
 
 
 def _published(tree: Any, url: str, meta: dict[str, str], ld: list[dict[str, Any]], hints: CleaningHints,
-               feed_date: str | None, tz: timezone | None, flags: list[str]) -> tuple[str | None, str]:
+               feed_date: str | None, tz: tzinfo | None, flags: list[str]) -> tuple[str | None, str]:
     url_day = _url_day(url)
     # read lazily: most pages settle on the first stated timestamp, and the later probes scan the tree
     stated = _stated_dates(tree, meta, ld, hints, tz)

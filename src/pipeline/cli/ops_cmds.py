@@ -11,6 +11,7 @@ from pipeline.cli.common import add_command, load_settings
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    load_settings(args)  # a broken --config is an error here too
     columns = ["id", "outlet", "language", "home_url", "enabled", "feeds", "sitemaps", "listings", "json_sources"]
     rows = [[s.id, s.outlet, s.language, s.home_url, s.enabled, len(s.feeds), len(s.sitemaps), len(s.listings),
              len(s.json_sources)] for s in sources_mod.all_sources()]

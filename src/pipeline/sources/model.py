@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from pipeline.cleaning import CleaningHints
@@ -34,6 +34,11 @@ class Source:
     hints: CleaningHints = field(default_factory=CleaningHints)
     timezone: str = "Asia/Shanghai"           # what the site's unqualified dates mean
     enabled: bool = True
+
+    def __post_init__(self) -> None:
+        # unqualified times on the page mean the outlet's own zone unless the hints say otherwise
+        if self.hints.timezone is None:
+            object.__setattr__(self, "hints", replace(self.hints, timezone=self.timezone))
 
     @cached_property
     def _article_re(self) -> re.Pattern[str]:

@@ -30,12 +30,12 @@ def prepare_schema(cfg: Settings) -> None:
 
 
 @task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE, task_run_name="crawl-{source_id}")
-def crawl_source(cfg: Settings, source_id: str, run_id: str, day: date) -> str:
+def crawl_source(cfg: Settings, source_id: str, run_id: str, day: date, backfill_days: int | None = None) -> str:
     """Crawl one source in its own Scrapy process (touches the network: retried)."""
     source = sources_mod.get(source_id)
     out = daily.run_dir(cfg, run_id, source_id)
     daily.prepare_crawl(cfg, source, out)
-    code = daily.crawl(cfg, source, out, run_id, day)
+    code = daily.crawl(cfg, source, out, run_id, day, backfill_days)
     if code != 0:
         raise RuntimeError(f"crawl of {source_id} exited with status {code}")
     return str(out)
@@ -65,6 +65,18 @@ def write_report(cfg: Settings) -> list[str]:
 def daily_flow(as_of: str | None = None, sources: list[str] | None = None, mirror: str | None = None,
                config: str | None = None, db: str | None = None) -> dict[str, object]:
     """One daily run over the chosen sources; one failing source never fails the others."""
+    return _run(as_of, sources, mirror, config, db, backfill_days=None)
+
+
+@flow(name="veille-backfill")
+def backfill_flow(days: int, as_of: str | None = None, sources: list[str] | None = None, mirror: str | None = None,
+                  config: str | None = None, db: str | None = None) -> dict[str, object]:
+    """Walk date-ranged sitemaps back `days` days; only URLs not yet stored are fetched."""
+    return _run(as_of, sources, mirror, config, db, backfill_days=days)
+
+
+def _run(as_of: str | None, sources: list[str] | None, mirror: str | None, config: str | None, db: str | None,
+         backfill_days: int | None) -> dict[str, object]:
     overrides = {k: v for k, v in {"mirror": mirror, "db": db}.items() if v is not None}
     cfg = _settings(config, overrides)
     day = daily.today(cfg, as_of)
@@ -72,7 +84,7 @@ def daily_flow(as_of: str | None = None, sources: list[str] | None = None, mirro
     chosen = [s.id for s in sources_mod.select(sources or cfg.sources or None)]
     prepare_schema(cfg)
     results: list[SourceResult] = []
-    crawls = {sid: crawl_source.submit(cfg, sid, run_id, day) for sid in chosen}
+    crawls = {sid: crawl_source.submit(cfg, sid, run_id, day, backfill_days) for sid in chosen}
     for sid, future in crawls.items():
         try:
             out = future.result()

@@ -158,3 +158,12 @@ def test_a_reader_during_a_run_succeeds(runs: Runs) -> None:
             out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err[-2000:]
     assert answers and all(code == 0 for code in answers)
+
+
+def test_reprocess_rebuilds_from_the_archive_without_changing_ids(runs: Runs) -> None:
+    before = {r["id"]: (r["url"], r["story_id"]) for r in _articles(runs.db)}
+    done = _veille(runs.env, "reprocess")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"{len(before)} articles rebuilt" in done.stdout
+    after = {r["id"]: (r["url"], r["story_id"]) for r in _articles(runs.db)}
+    assert after == before

@@ -28,7 +28,7 @@ def prefect_environment(cfg: Settings) -> None:
 
 
 def run_daily(cfg: Settings, args: argparse.Namespace, as_of: str | None, mirror: str | None,
-              sources: str | None) -> dict[str, Any]:
+              sources: str | None, backfill_days: int | None = None) -> dict[str, Any]:
     """One run of the daily flow (imports Prefect here, not at CLI start)."""
     prefect_environment(cfg)
     os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
@@ -38,16 +38,21 @@ def run_daily(cfg: Settings, args: argparse.Namespace, as_of: str | None, mirror
         chosen = [s.id for s in sources_mod.select(sources or cfg.sources or None)]
     except KeyError as exc:
         raise BadInput(str(exc.args[0] if exc.args else exc)) from exc
-    from flows.daily import daily_flow
+    from flows.daily import backfill_flow, daily_flow
 
-    result: dict[str, Any] = daily_flow(as_of=as_of, sources=chosen, mirror=mirror or cfg.mirror or None,
-                                        config=getattr(args, "config", None), db=cfg.db)
-    return result
+    config = getattr(args, "config", None)
+    use_mirror = mirror or cfg.mirror or None
+    if backfill_days:
+        done: dict[str, Any] = backfill_flow(days=backfill_days, as_of=as_of, sources=chosen, mirror=use_mirror,
+                                             config=config, db=cfg.db)
+    else:
+        done = daily_flow(as_of=as_of, sources=chosen, mirror=use_mirror, config=config, db=cfg.db)
+    return done
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = load_settings(args, mirror=args.mirror)
-    result = run_daily(cfg, args, args.as_of, args.mirror, args.sources)
+    result = run_daily(cfg, args, args.as_of, args.mirror, args.sources, getattr(args, "days", None))
     failed = [s for s in result["sources"] if s.get("error")]
     print(f"warehouse: {result['db']}")
     for path in result["reports"]:
@@ -85,6 +90,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from pipeline.reprocess import reprocess
+
+    cfg = load_settings(args)
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError as exc:
+        raise BadInput(f"--since: expected YYYY-MM-DD, got {args.since!r}") from exc
+    print(reprocess(cfg, since).line())
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_command(sub, "demo", "run the whole pipeline offline on the bundled two-day demo mirror",
                 "veille demo", cmd_demo)
@@ -95,12 +114,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--as-of", metavar="DATE", help="pretend the run happens on DATE (YYYY-MM-DD)")
 
     p = add_command(sub, "backfill", "walk sitemaps and listings back N days",
-                    "veille backfill --days 30 --sources xinhua-en", not_implemented)
+                    "veille backfill --days 30 --sources xinhua-en", cmd_run)
     _fetch_flags(p)
     p.add_argument("--days", type=int, required=True)
+    p.add_argument("--as-of", metavar="DATE", help="the last day of the window (default: today)")
 
     p = add_command(sub, "reprocess", "rebuild articles from the WARC archive (no network)",
-                    "veille reprocess --since 2026-01-01", not_implemented)
+                    "veille reprocess --since 2026-01-01", cmd_reprocess)
     p.add_argument("--since", metavar="DATE")
 
     add_command(sub, "serve", "serve the scheduled deployments with a local Prefect server",

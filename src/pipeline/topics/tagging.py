@@ -1,0 +1,81 @@
+"""Tag articles with topics from rules, a trained model, or both, per each topic's `combine`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pipeline.topics.rules import RuleSet, Topic, TopicMatch
+
+if TYPE_CHECKING:
+    from pipeline.topics.model import TopicModel
+
+Item = tuple[str, str, str | None]
+
+
+class TaggingError(ValueError):
+    """Rules and model do not fit together (a topic names a label the model lacks)."""
+
+
+class Tagger:
+    """Rules and/or a model behind one classify call.
+
+    Model alone: every model label with its probability. Rules alone: topics at
+    or over their threshold. Both: each rule topic per its ``combine``; a model
+    probability p counts as ``threshold * p / model_threshold`` so that a model
+    match at its threshold weighs like a rule match at its threshold, and the
+    topic's score is the best of the parts that matched.
+    """
+
+    def __init__(self, rules: RuleSet | None = None, model: TopicModel | None = None) -> None:
+        if rules is None and model is None:
+            raise TaggingError("need topic rules, a model, or both")
+        self.rules = rules
+        self.model = model
+        if rules is not None and model is not None:
+            for topic in rules.topics:
+                if topic.model is not None and topic.model not in model.labels:
+                    raise TaggingError(f"topic {topic.id!r}: model label {topic.model!r} is not in the model "
+                                       f"(labels: {', '.join(model.labels)})")
+
+    @property
+    def version(self) -> str:
+        """The rules version recorded on tags ('model' when there are no rules)."""
+        return self.rules.version if self.rules is not None else "model"
+
+    def tag(self, title: str, text: str, language: str | None = None) -> list[TopicMatch]:
+        """Topics of one article, best first."""
+        return self.tag_batch([(title, text, language)])[0]
+
+    def tag_batch(self, items: Sequence[Item]) -> list[list[TopicMatch]]:
+        """Topics of each (title, text, language), best first."""
+        probs: list[dict[str, float]] = ([{} for _ in items] if self.model is None
+                                         else self.model.predict_scores_batch([(t, x) for t, x, _ in items]))
+        if self.rules is None:
+            return [sorted((TopicMatch(label, round(p, 4), []) for label, p in row.items()),
+                           key=lambda m: (-m.score, m.topic)) for row in probs]
+        out: list[list[TopicMatch]] = []
+        for (title, text, language), row in zip(items, probs, strict=True):
+            if self.model is None:
+                out.append(self.rules.classify(title, text, language))
+                continue
+            found = self.rules.evaluate(title, text, language)
+            hits = [m for m in (_combine(t, found.get(t.id), row) for t in self.rules.topics) if m is not None]
+            out.append(sorted(hits, key=lambda m: (-m.score, m.topic)))
+        return out
+
+
+def _combine(topic: Topic, rule: TopicMatch | None, probs: dict[str, float]) -> TopicMatch | None:
+    rule_ok = rule is not None and rule.score >= topic.threshold
+    if topic.model is None or topic.combine == "rules":
+        return rule if rule_ok else None
+    p = probs.get(topic.model, 0.0)
+    model_ok = p >= topic.model_threshold
+    model_score = topic.threshold * p / topic.model_threshold
+    wanted = {"model": model_ok, "both": rule_ok and model_ok, "either": rule_ok or model_ok}[topic.combine]
+    if not wanted:
+        return None
+    scores = ([rule.score] if rule_ok and rule is not None and topic.combine != "model" else []) + \
+        ([model_score] if model_ok else [])
+    evidence = rule.evidence if rule is not None else []
+    return TopicMatch(topic.id, round(max(scores), 4), list(evidence))

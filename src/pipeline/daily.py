@@ -39,6 +39,13 @@ class SourceResult:
                 f"{self.topic_matches} topic matches, {self.not_stored} pages not stored, {self.failures} failures")
 
 
+def tagger(cfg: Settings) -> topics.Tagger:
+    """The configured topic rules, with the trained model beside them when one is set."""
+    rules = topics.load_rules(cfg.topics_file or None, default_threshold=cfg.min_topic_score)
+    model = topics.load_model(Path(cfg.topics_model)) if cfg.topics_model else None
+    return topics.Tagger(rules, model)
+
+
 def today(cfg: Settings, as_of: str | None = None) -> date:
     """The run's day: --as-of, or today in the configured time zone."""
     if as_of:
@@ -113,13 +120,12 @@ def crawl(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
 
 def load(cfg: Settings, source: Source, out: Path, run_id: str, day: date) -> SourceResult:
     """Clean, tag and group one crawl's pages, then merge them into the warehouse in one transaction."""
-    rules = topics.load_rules(cfg.topics_file or None)
     since = datetime.combine(day - timedelta(days=cfg.story_window_days), datetime.min.time(), tzinfo=UTC)
     with warehouse.read(cfg.db, cfg.read_wait) as con:
         recent = [stories.Doc(id=r["id"], title=r["title"] or "", text=r["text"] or "", url=r["url"],
                               source=r["source_id"], published=r["published"], language=r["language"],
                               story_id=r["story_id"]) for r in warehouse.recent_articles(con, since)]
-    batch = build_batch(out, source, run_id, day.isoformat(), rules, recent, seed=cfg.language_seed,
+    batch = build_batch(out, source, run_id, day.isoformat(), tagger(cfg), recent, seed=cfg.language_seed,
                         window_days=cfg.story_window_days)
     with warehouse.write(cfg.db, cfg.write_wait) as con:
         warehouse.merge_batch(con, batch.rows)

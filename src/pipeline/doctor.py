@@ -92,7 +92,7 @@ def run_checks(cfg: Settings) -> list[Check]:
     """Every check, in the order a person would fix them."""
     found = [Check("configuration", "ok", "settings load")]
     try:
-        rules = topics.load_rules(cfg.topics_file or None)
+        rules = topics.load_rules(cfg.topics_file or None, default_threshold=cfg.min_topic_score)
         found.append(Check("topics", "ok", f"rules version {rules.version}"))
     except (OSError, ValueError) as exc:
         found.append(Check("topics", "error", str(exc), "fix the topics file named in the message"))

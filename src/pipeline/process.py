@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeline import archive, cleaning, encoding, language, stories
 from pipeline.sources import Source
-from pipeline.topics import RuleSet
+from pipeline.topics import Tagger
 from pipeline.urls import article_id, canonical_url
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def clean_page(page: dict[str, Any], source: Source, seed: int) -> tuple[dict[st
     return row, None
 
 
-def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None, rules: RuleSet,
+def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None, tagger: Tagger,
                 recent: Sequence[stories.Doc], seed: int = 0, window_days: int = 3) -> Batch:
     """Every row one source's crawl produces: pages, articles, topics, stories, the crawl run."""
     batch = Batch(source.id)
@@ -135,8 +135,8 @@ def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None,
     for aid, article in articles.items():
         article["story_id"] = assigned.get(aid, f"st-{aid}")
         batch.add("articles", article)
-        for match in rules.classify(article["title"] or "", article["text"], article["language"]):
-            batch.add("article_topics", {"article_id": aid, "topic": match.topic, "rules_version": rules.version,
+        for match in tagger.tag(article["title"] or "", article["text"], article["language"]):
+            batch.add("article_topics", {"article_id": aid, "topic": match.topic, "rules_version": tagger.version,
                                          "score": round(match.score, 4), "evidence": match.evidence})
             batch.counts["topic_matches"] += 1
     batch.counts["articles"] = len(articles)

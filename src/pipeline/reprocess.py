@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pipeline import sources as sources_mod
-from pipeline import topics, warehouse
+from pipeline import warehouse
+from pipeline.daily import tagger
 from pipeline.process import clean_page
 from pipeline.settings import Settings
 
@@ -48,7 +49,7 @@ def _archived(cfg: Settings, since: date | None) -> Iterator[dict[str, Any]]:
 
 def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
     """Re-clean, re-detect and re-tag archived articles; ids, stories and first_seen stay as they were."""
-    rules = topics.load_rules(cfg.topics_file or None)
+    rules = tagger(cfg)
     result = ReprocessResult()
     pending: dict[str, list[dict[str, Any]]] = {"articles": [], "article_topics": []}
 
@@ -78,7 +79,7 @@ def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
         del article["last_seen"]  # reprocessing is not seeing the article again
         pending["articles"].append(article)
         result.articles += 1
-        for match in rules.classify(article["title"] or "", article["text"], article["language"]):
+        for match in rules.tag(article["title"] or "", article["text"], article["language"]):
             pending["article_topics"].append({"article_id": article["id"], "topic": match.topic,
                                               "rules_version": rules.version, "score": round(match.score, 4),
                                               "evidence": match.evidence})

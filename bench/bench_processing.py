@@ -1,0 +1,213 @@
+"""Processing throughput: clean + language + topics + content hash (+ stories) against Trafilatura alone.
+
+Pages are rendered in memory with `pipeline.mirrorgen` in the outlets' page
+templates, from article texts recombined from real sentences (the same draw
+as bench/make_mirror.py, so every article is distinct). One phase runs per
+process so that each reports its own peak RSS:
+
+    .venv/bin/python bench/bench_processing.py --phase trafilatura [--articles 2000] [--shared /work/shared]
+    .venv/bin/python bench/bench_processing.py --phase pipeline [--articles 2000] [--workers 2]
+
+The last stdout line is a JSON object (bench/run.py reads it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import random
+import sys
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from threading import BrokenBarrierError
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import DEFAULT_SHARED, emit, peak_rss_mb  # noqa: E402  (sibling bench module)
+from make_demo_mirror import TAGS, article_url, paragraphs_from, section_for, title_from  # noqa: E402
+from make_mirror import FIRST_DAY, NOTE, sentence_pools  # noqa: E402
+
+from pipeline import cleaning, language, stories  # noqa: E402
+from pipeline.mirrorgen import MirrorArticle, render_article  # noqa: E402
+from pipeline.sources import Source, all_sources  # noqa: E402
+from pipeline.topics import RuleSet, load_rules  # noqa: E402
+
+Page = tuple[str, str, str]             # (source id, url, html)
+STAGES = ("extract", "language", "topics", "hash")
+
+_sources: dict[str, Source] = {}
+_rules: RuleSet | None = None
+
+
+def generate_pages(n: int, shared: Path, seed: int, days: int = 2) -> list[Page]:
+    """N distinct article pages over `days` days, cycling through every declared source."""
+    rng = random.Random(seed)
+    pools = sentence_pools(shared)
+    sources = all_sources()
+    per_day = -(-n // days)
+    seen: set[tuple[str, ...]] = set()
+    by_source: dict[str, list[MirrorArticle]] = defaultdict(list)
+    for i in range(n):
+        the_day = FIRST_DAY + timedelta(days=i // per_day)
+        source = sources[i % len(sources)]
+        while True:
+            draw = rng.sample(pools[source.language], rng.randint(6, 10))
+            key = tuple(s for _, s in draw)
+            if key not in seen:
+                seen.add(key)
+                break
+        category = draw[0][0]
+        title = title_from(min(key, key=len), source.language)
+        slots = -(-per_day // len(sources))
+        slot = (i % per_day) // len(sources)
+        start = datetime(the_day.year, the_day.month, the_day.day, 0, 5, tzinfo=ZoneInfo(source.timezone))
+        when = start + timedelta(seconds=int(slot * 86000 / max(slots, 1)))
+        section = section_for(source.id, category)
+        if source.id == "people-fr" and section not in {"Chine", "Economie", "International", "Culture", "Sciences"}:
+            section = "Chine"
+        url = article_url(source.id, the_day, title, category, section, f"bench{seed}-{i}")
+        by_source[source.id].append(MirrorArticle(source.id, url, title, paragraphs_from(list(key), source.language),
+                                                  when, section, (TAGS[category],)))
+    pages: list[Page] = []
+    for source_id, items in by_source.items():
+        for i, a in enumerate(items):
+            pages.append((source_id, a.url, render_article(a, items[i + 1:i + 4] or items[:3][:i], NOTE)))
+    random.Random(seed).shuffle(pages)
+    return pages
+
+
+def _setup() -> None:
+    global _rules
+    if not _sources:
+        _sources.update({s.id: s for s in all_sources()})
+    if _rules is None:
+        _rules = load_rules()
+
+
+def process_page(page: Page, clock: dict[str, float] | None = None) -> dict[str, Any] | None:
+    """Clean, detect language, tag topics and hash one page; None when it is not a usable article."""
+    assert _rules is not None
+    source = _sources[page[0]]
+    t0 = time.perf_counter()
+    ex = cleaning.extract(page[2], url=page[1], hints=source.hints)
+    t1 = time.perf_counter()
+    if not ex.is_article or not ex.text.strip():
+        if clock is not None:
+            clock["extract"] += t1 - t0
+        return None
+    title = ex.title or ""
+    lang, _ = language.detect(ex.text, title=title, prior=source.language, html_lang=ex.html_lang, seed=0)
+    t2 = time.perf_counter()
+    topics = _rules.classify(title, ex.text, lang)
+    t3 = time.perf_counter()
+    digest = stories.content_hash(ex.text)
+    t4 = time.perf_counter()
+    if clock is not None:
+        for stage, spent in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            clock[stage] += spent
+    return {"id": page[1], "title": title, "text": ex.text, "url": page[1], "source": source.id,
+            "published": ex.published, "language": lang, "topics": len(topics), "hash": digest}
+
+
+def _worker_page(page: Page) -> dict[str, Any] | None:
+    return process_page(page)
+
+
+def _warm(pages: list[Page]) -> None:
+    """First calls load language models and compile rules; neither run should pay for that in its timing."""
+    _setup()
+    for page in pages:
+        process_page(page)
+
+
+def _worker_init(warm_pages: list[Page], barrier: Any) -> None:
+    _warm(warm_pages)
+    try:
+        barrier.wait(timeout=600)
+    except BrokenBarrierError:
+        pass
+
+
+def _assign(rows: list[dict[str, Any] | None]) -> tuple[float, int]:
+    docs = [stories.Doc(id=r["id"], title=r["title"], text=r["text"], url=r["url"], source=r["source"],
+                        published=r["published"], language=r["language"]) for r in rows if r is not None]
+    start = time.perf_counter()
+    assigned = stories.assign_stories([], docs)
+    return time.perf_counter() - start, len(set(assigned.values()))
+
+
+def run_trafilatura(pages: list[Page]) -> dict[str, Any]:
+    """Plain `trafilatura.extract(html)` over every page, default options."""
+    import trafilatura
+
+    for page in pages[:5]:
+        trafilatura.extract(page[2])
+    start = time.perf_counter()
+    kept = sum(1 for page in pages if trafilatura.extract(page[2]))
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "pages": len(pages), "with_text": kept}
+
+
+def run_pipeline(pages: list[Page], workers: int, chunksize: int,
+                 start_method: str = "forkserver") -> dict[str, Any]:
+    """The per-page pipeline in one process, then in `workers` processes; stories over the batch in both."""
+    _warm(pages[:5])
+    clock = dict.fromkeys(STAGES, 0.0)
+    start = time.perf_counter()
+    rows = [process_page(page, clock) for page in pages]
+    per_page = time.perf_counter() - start
+    stories_s, n_stories = _assign(rows)
+    one = {"seconds": per_page + stories_s, "per_page_seconds": per_page, "stories_seconds": stories_s,
+           "articles": sum(r is not None for r in rows), "stories": n_stories,
+           "topic_matches": sum(r["topics"] for r in rows if r is not None),
+           "stages": {k: round(v, 3) for k, v in clock.items()}}
+    del rows
+    out: dict[str, Any] = {"one": one}
+    if workers > 1:
+        # workers forked after the language models loaded ran slower than one process (inherited
+        # native thread-pool state); fresh interpreters from a fork server do not
+        ctx = mp.get_context(start_method)
+        barrier = ctx.Barrier(workers + 1)
+        with ctx.Pool(workers, initializer=_worker_init, initargs=(pages[:5], barrier)) as pool:
+            barrier.wait(timeout=600)
+            start = time.perf_counter()
+            many = list(pool.imap(_worker_page, pages, chunksize=chunksize))
+            per_page = time.perf_counter() - start
+        stories_s, n_stories = _assign(many)
+        out["many"] = {"workers": workers, "chunksize": chunksize, "seconds": per_page + stories_s,
+                       "per_page_seconds": per_page, "stories_seconds": stories_s,
+                       "articles": sum(r is not None for r in many), "stories": n_stories}
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--phase", choices=("trafilatura", "pipeline"), required=True)
+    ap.add_argument("--articles", type=int, default=2000)
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding SIB-200 and the seeds")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--chunksize", type=int, default=16)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    if args.articles < 1 or args.workers < 1:
+        ap.error("--articles and --workers must be positive")
+    start = time.perf_counter()
+    pages = generate_pages(args.articles, args.shared, args.seed)
+    generated = time.perf_counter() - start
+    result: dict[str, Any] = {"phase": args.phase, "pages": len(pages), "generate_seconds": generated,
+                              "html_bytes": sum(len(p[2].encode()) for p in pages)}
+    if args.phase == "trafilatura":
+        result["trafilatura"] = run_trafilatura(pages)
+    else:
+        result.update(run_pipeline(pages, args.workers, args.chunksize))
+    result["rss"] = peak_rss_mb()
+    emit(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,246 @@
+"""Warehouse loading and query latency at 100k (and 1M) articles of realistic size.
+
+Rows are generated, not crawled: each article's text (~3 KB) joins real
+sentences (SIB-200 and the seeds, the pools of bench/make_mirror.py) in its
+edition's language; topics, stories and crawl runs are generated beside them
+so that every view has something to join. Loading goes through the one write
+path (`merge_rows`, batches of 10k); the baseline is a row-by-row INSERT on
+a small sample, whose rate is extrapolated.
+
+    .venv/bin/python bench/bench_warehouse.py [--articles 100000] [--batch 10000] [--row-sample 2000] [--dir var/bench]
+
+The last stdout line is a JSON object (bench/run.py reads it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import DEFAULT_SHARED, emit, peak_rss_mb  # noqa: E402  (sibling bench module)
+from make_mirror import sentence_pools  # noqa: E402
+
+from pipeline.sources import all_sources  # noqa: E402
+from pipeline.topics import load_rules  # noqa: E402
+from pipeline.warehouse import fts, merge_rows, migrate, read, write  # noqa: E402
+
+TEXT_BYTES = 3000
+START = datetime(2026, 1, 1, tzinfo=UTC)
+DAYS = 30
+COPY_SHARE = 0.2                        # articles that join an earlier story (copies, translations)
+VIEWS: dict[str, str] = {
+    "daily_topic_counts": "SELECT * FROM daily_topic_counts",
+    "latest_matches": "SELECT * FROM latest_matches",
+    "source_health": "SELECT * FROM source_health",
+    # analysts open the copies of recent stories, not all 100k rows at once
+    "story_copies": ("SELECT * FROM story_copies WHERE story_id IN (SELECT id FROM stories "
+                     "WHERE article_count > 1 ORDER BY last_seen DESC LIMIT 50)"),
+}
+BASELINE_SQL = "SELECT count(*), sum(length(text)) FROM articles"
+FTS_QUERY = "économie numérique"
+
+
+class Generator:
+    """Deterministic article, topic and story rows; article k is the same whatever the batch size."""
+
+    def __init__(self, shared: Path, seed: int) -> None:
+        pools = sentence_pools(shared)
+        self.pools = {lang: [s for _, s in rows] for lang, rows in pools.items()}
+        self.sources = [(s.id, s.language, s.home_url.rstrip("/")) for s in all_sources()]
+        self.topics = [t.id for t in load_rules().topics]
+        self.seed = seed
+
+    def article(self, k: int, prefix: str = "a") -> dict[str, Any]:
+        rng = random.Random(self.seed * 1_000_003 + k)
+        source_id, lang, home = self.sources[k % len(self.sources)]
+        pool = self.pools[lang]
+        joiner = "" if lang == "zh" else " "
+        parts: list[str] = []
+        size = 0
+        while size < TEXT_BYTES:
+            sentence = pool[rng.randrange(len(pool))]
+            parts.append(sentence)
+            size += len(sentence.encode()) + 1
+        paras = [joiner.join(parts[i:i + 3]) for i in range(0, len(parts), 3)]
+        text = "\n".join(paras)
+        aid = hashlib.sha256(f"{prefix}{k}".encode()).hexdigest()[:20]
+        published = START + timedelta(seconds=rng.randrange(DAYS * 86400))
+        seen = published + timedelta(minutes=rng.randrange(5, 180))
+        title = min(parts[:6], key=len)[:140]
+        return {
+            "id": aid, "url": f"{home}/bench/{prefix}{k}.html", "canonical_url": f"{home}/bench/{prefix}{k}.html",
+            "source_id": source_id, "title": title, "text": text, "published": published.isoformat(),
+            "date_source": "meta", "authors": ["Rédaction"] if rng.random() < 0.3 else [], "language": lang,
+            "language_confidence": round(0.9 + rng.random() * 0.099, 4),
+            "content_hash": hashlib.sha256(text.encode()).hexdigest()[:32],
+            "story_id": None, "first_seen": seen.isoformat(), "last_seen": seen.isoformat(),
+            "method": "trafilatura", "flags": [],
+        }
+
+    def batch(self, lo: int, hi: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Articles lo..hi-1 with story ids, and their topic rows."""
+        articles, topics = [], []
+        for k in range(lo, hi):
+            row = self.article(k)
+            rng = random.Random(k)
+            # a copy joins the story of an earlier article (same k-derived id whatever the batching)
+            head = rng.randrange(k) if k and rng.random() < COPY_SHARE else k
+            row["story_id"] = "st-" + hashlib.sha256(f"a{head}".encode()).hexdigest()[:20]
+            articles.append(row)
+            for topic in rng.sample(self.topics, rng.choice((0, 0, 1, 1, 1, 2, 3))):
+                topics.append({"article_id": row["id"], "topic": topic, "rules_version": "bench",
+                               "score": round(1 + rng.random() * 3, 4), "evidence": ["terme", "mot"]})
+        return articles, topics
+
+
+def crawl_runs(sources: list[str]) -> list[dict[str, Any]]:
+    """Four runs a day per source over the whole period."""
+    rows = []
+    for day in range(DAYS):
+        for slot in range(4):
+            started = START + timedelta(days=day, hours=6 * slot)
+            for sid in sources:
+                rows.append({"id": f"r{day}-{slot}:{sid}", "run_id": f"r{day}-{slot}", "source_id": sid,
+                             "as_of": started.date().isoformat(), "started": started.isoformat(),
+                             "finished": (started + timedelta(minutes=7)).isoformat(), "status": "ok",
+                             "requests": 120, "responses_by_status": '{"200": 118, "404": 2}',
+                             "new_articles": 40, "failures": 2, "bytes": 4_000_000, "error": None})
+    return rows
+
+
+def stories_sql() -> str:
+    """Stories derived from their articles, as the loader keeps them (one INSERT ... SELECT)."""
+    return ("INSERT OR REPLACE INTO stories SELECT story_id, arg_min(id, first_seen), min(first_seen), "
+            "max(last_seen), arg_min(title, first_seen), list_distinct(list(split_part(source_id, '-', 1))), "
+            "list_distinct(list(language)), count(*) FROM articles GROUP BY story_id")
+
+
+def latency(con: duckdb.DuckDBPyConnection, fn: Callable[[duckdb.DuckDBPyConnection], Any],
+            repeat: int = 5) -> dict[str, float]:
+    """Cold (first) and median warm latency in milliseconds."""
+    times = []
+    rows = 0
+    for _ in range(repeat + 1):
+        start = time.perf_counter()
+        result = fn(con)
+        times.append((time.perf_counter() - start) * 1000)
+        rows = len(result) if isinstance(result, list) else rows
+    return {"cold_ms": round(times[0], 2), "median_ms": round(statistics.median(times[1:]), 2), "rows": rows}
+
+
+def row_by_row(gen: Generator, db: Path, n: int) -> dict[str, Any]:
+    """INSERT one row per statement (autocommit), the way a naive loader would."""
+    rows = [gen.article(k, prefix="r") for k in range(n)]
+    for row in rows:
+        row["story_id"] = "st-" + row["id"]
+    columns = list(rows[0])
+    sql = f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    with write(db, wait=5) as con:
+        migrate(con)
+        start = time.perf_counter()
+        for row in rows:
+            con.execute(sql, [row[c] for c in columns])
+        seconds = time.perf_counter() - start
+    return {"rows": n, "seconds": seconds, "rows_per_s": n / seconds}
+
+
+def _batches(n: int, size: int) -> Iterator[tuple[int, int]]:
+    for lo in range(0, n, size):
+        yield lo, min(lo + size, n)
+
+
+def tier(gen: Generator, db: Path, n: int, batch: int) -> dict[str, Any]:
+    """Load n articles through merge_rows, then time the views and full-text search."""
+    merge_s = topics_s = gen_s = 0.0
+    topic_rows = 0
+    with write(db, wait=5) as con:
+        migrate(con)
+        merge_rows(con, "crawl_runs", crawl_runs([s[0] for s in gen.sources]))
+        for lo, hi in _batches(n, batch):
+            start = time.perf_counter()
+            articles, topics = gen.batch(lo, hi)
+            gen_s += time.perf_counter() - start
+            start = time.perf_counter()
+            merge_rows(con, "articles", articles)
+            merge_s += time.perf_counter() - start
+            start = time.perf_counter()
+            topic_rows += merge_rows(con, "article_topics", topics)
+            topics_s += time.perf_counter() - start
+            print(f"  merged {hi:,}/{n:,} articles ({hi / merge_s:,.0f} rows/s)", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        con.execute(stories_sql())
+        stories_s = time.perf_counter() - start
+        con.execute("CHECKPOINT")
+        size_no_fts = db.stat().st_size
+        start = time.perf_counter()
+        has_fts = fts.rebuild(con)
+        fts_build_s = time.perf_counter() - start
+        con.execute("CHECKPOINT")
+        size_fts = db.stat().st_size
+    out: dict[str, Any] = {
+        "articles": n, "batch": batch, "generate_seconds": round(gen_s, 2), "merge_seconds": merge_s,
+        "rows_per_s": n / merge_s, "topic_rows": topic_rows, "topics_merge_seconds": round(topics_s, 2),
+        "stories_refresh_seconds": round(stories_s, 2), "fts": has_fts, "fts_build_seconds": round(fts_build_s, 2),
+        "file_bytes": size_no_fts, "file_bytes_with_fts": size_fts,
+        "mb_per_1k": size_no_fts / 1e6 / (n / 1000), "mb_per_1k_with_fts": size_fts / 1e6 / (n / 1000),
+    }
+    with read(db, wait=5) as con:
+        out["baseline_scan"] = latency(con, lambda c: c.execute(BASELINE_SQL).fetchall())
+        out["views"] = {name: latency(con, lambda c, q=sql: c.execute(q).fetchall()) for name, sql in VIEWS.items()}
+        out["stories"] = con.execute("SELECT count(*) FROM stories").fetchone()[0]  # type: ignore[index]
+        found = latency(con, lambda c: fts.search(c, FTS_QUERY, {}, 20)[1])
+        found["engine"] = "fts-bm25" if has_fts else "substring (fts extension unavailable)"
+        out["search"] = found
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, action="append", help="tier size (repeatable); default 100000")
+    ap.add_argument("--batch", type=int, default=10_000)
+    ap.add_argument("--row-sample", type=int, default=2000, help="rows inserted one by one for the baseline")
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding SIB-200 and the seeds")
+    ap.add_argument("--dir", type=Path, default=None, help="where the bench databases go (default: a temp dir)")
+    ap.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    ap.add_argument("--seed", type=int, default=11)
+    args = ap.parse_args()
+    tiers = args.articles or [100_000]
+    if min(tiers) < 1 or args.batch < 1 or args.row_sample < 1:
+        ap.error("--articles, --batch and --row-sample must be positive")
+    base = args.dir or Path(tempfile.mkdtemp(prefix="veille-bench-"))
+    base.mkdir(parents=True, exist_ok=True)
+    gen = Generator(args.shared, args.seed)
+    result: dict[str, Any] = {"duckdb": duckdb.__version__, "tiers": {}}
+    try:
+        result["row_by_row"] = row_by_row(gen, base / "rowbyrow.duckdb", args.row_sample)
+        for n in tiers:
+            db = base / f"tier-{n}.duckdb"
+            for stale in (db, db.with_name(db.name + ".wal")):
+                stale.unlink(missing_ok=True)
+            result["tiers"][str(n)] = tier(gen, db, n, args.batch)
+            if not args.keep:
+                db.unlink(missing_ok=True)
+    finally:
+        if not args.keep and args.dir is None:
+            shutil.rmtree(base, ignore_errors=True)
+    result["rss"] = peak_rss_mb()
+    emit(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

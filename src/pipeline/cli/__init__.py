@@ -7,10 +7,13 @@ import sys
 
 from pipeline import __version__
 from pipeline.cli import (
+    eval_cmds,
     mirror_cmds,
     ops_cmds,
     report_cmds,
+    revision_cmds,
     run_cmds,
+    source_cmds,
     story_cmds,
     text_cmds,
     topic_cmds,
@@ -20,7 +23,8 @@ from pipeline.cli.common import BadInput, NotImplementedYet
 from pipeline.settings import SettingsError
 from pipeline.warehouse import WarehouseBusy, WarehouseMissing
 
-GROUPS = (run_cmds, text_cmds, topic_cmds, story_cmds, warehouse_cmds, report_cmds, ops_cmds, mirror_cmds)
+GROUPS = (run_cmds, text_cmds, topic_cmds, story_cmds, revision_cmds, warehouse_cmds, report_cmds, source_cmds,
+          ops_cmds, mirror_cmds, eval_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:

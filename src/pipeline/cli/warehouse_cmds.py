@@ -1,4 +1,4 @@
-"""Read-only warehouse commands (query, search, show, revisions) and `migrate`."""
+"""Read-only warehouse commands (query, search, show) and `migrate`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import duckdb
 
 from pipeline import output, warehouse
-from pipeline.cli.common import BadInput, add_command, load_settings, not_implemented
+from pipeline.cli.common import BadInput, add_command, load_settings
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -90,11 +90,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = add_command(sub, "show", "show one article or story with its topics and copies",
                     "veille show 3f2a9c0d11e84b7a", cmd_show)
     p.add_argument("id", help="article id, story id or URL")
-    p.add_argument("--format", choices=output.FORMATS, default="table")
-
-    p = add_command(sub, "revisions", "list edited and deleted articles",
-                    "veille revisions --since 2026-01-01", not_implemented)
-    p.add_argument("--since", metavar="DATE")
     p.add_argument("--format", choices=output.FORMATS, default="table")
 
     add_command(sub, "migrate", "create or upgrade the warehouse schema (re-running changes nothing)",

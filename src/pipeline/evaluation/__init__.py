@@ -1,0 +1,1 @@
+"""Quality evaluations behind `veille eval` (each module: run(data, out, quick) -> table)."""

@@ -50,12 +50,6 @@ def load_source(cfg: Settings, source_id: str, out: str, run_id: str, day: date)
 
 
 @task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
-def rebuild_index(cfg: Settings) -> bool:
-    """Full-text index over the new articles (touches the warehouse: retried)."""
-    return daily.index(cfg)
-
-
-@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
 def write_report(cfg: Settings) -> list[str]:
     """Render the report of new matches since the last one and record it."""
     return [str(p) for p in reports.write_reports(cfg, record_alerts=True)]
@@ -94,7 +88,6 @@ def _run(as_of: str | None, sources: list[str] | None, mirror: str | None, confi
         print(result.line(), flush=True)
         get_run_logger().info(result.line())
         results.append(result)
-    rebuild_index(cfg)
     paths = write_report(cfg)
     table = "\n".join(f"| {r.source_id} | {r.requests} | {r.articles} | {r.topic_matches} | {r.failures} | "
                       f"{r.error or ''} |" for r in results)

@@ -21,7 +21,7 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next(dist.glob("veille-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for wanted in ("pipeline/sql/migrations/001_core.sql", "pipeline/defaults.toml", "flows/daily.py",
+    for wanted in ("pipeline/sql/migrations/001_core.sql", "pipeline/sql/views/story_copies.sql", "pipeline/defaults.toml", "flows/daily.py",
                    "spiders/settings.py", "pipeline/templates/report.html.j2"):
         assert wanted in names, f"{wanted} not in the wheel"
     assert not any(n.endswith(".duckdb") for n in names)

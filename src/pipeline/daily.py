@@ -17,6 +17,7 @@ from pipeline import stories, topics, warehouse
 from pipeline.process import build_batch
 from pipeline.settings import Settings
 from pipeline.sources import Source
+from pipeline.warehouse import search
 
 
 @dataclass
@@ -65,17 +66,10 @@ def ensure_schema(cfg: Settings) -> None:
     """Apply pending migrations (holds the write lock for a moment)."""
     with warehouse.write(cfg.db, cfg.write_wait) as con:
         warehouse.migrate(con)
+        search.reindex_missing(con)
         rows = [{"id": s.id, "outlet": s.outlet, "language": s.language, "home_url": s.home_url,
                  "enabled": s.enabled} for s in sources_mod.all_sources()]
         warehouse.merge_batch(con, {"sources": rows})
-
-
-def index(cfg: Settings) -> bool:
-    """Rebuild the full-text index after the run's loads (DuckDB's FTS index is not updated on insert)."""
-    from pipeline.warehouse import fts
-
-    with warehouse.write(cfg.db, cfg.write_wait) as con:
-        return fts.rebuild(con)
 
 
 def run_dir(cfg: Settings, run_id: str, source_id: str) -> Path:

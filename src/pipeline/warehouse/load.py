@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from pipeline.warehouse import search
 from pipeline.warehouse.state import refresh_stories
 
 # Columns a MERGE must not overwrite on a row that already exists: when an
@@ -92,6 +93,8 @@ def merge_batch(con: duckdb.DuckDBPyConnection, batch: Mapping[str, Iterable[Map
             counts[table] = merge_rows(con, table, listed)
             if table == "articles":
                 story_ids.update(str(r["story_id"]) for r in listed if r.get("story_id"))
+                # the search index changes with its articles, in the same transaction
+                search.index(con, listed)
         # stories are derived from their articles, so they change in the same transaction
         counts["stories"] = refresh_stories(con, sorted(story_ids))
         con.execute("COMMIT")

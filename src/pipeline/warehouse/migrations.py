@@ -45,6 +45,18 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("ROLLBACK")
             raise
         names.append(name)
+    # views are definitions, not data: re-created each time so an edit to warehouse/views/ applies
+    apply_views(con)
+    return names
+
+
+def apply_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """(Re)create every view in warehouse/views/ (CREATE OR REPLACE VIEW ...)."""
+    folder = sql_dir() / "views"
+    names = []
+    for path in sorted(folder.glob("*.sql")) if folder.is_dir() else []:
+        con.execute(path.read_text(encoding="utf-8"))
+        names.append(path.stem)
     return names
 
 

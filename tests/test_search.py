@@ -1,0 +1,79 @@
+"""Search: veille's own index, up to date after every load, accents folded, digits kept, Chinese included."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from pipeline import warehouse
+from pipeline.searchtext import tokens
+from pipeline.warehouse import search
+from tests.conftest import VEILLE
+
+
+def _article(aid: str, title: str, text: str, source: str = "xinhua-fr", lang: str = "fr") -> dict[str, object]:
+    return {"id": aid, "url": f"https://x.example/{aid}", "canonical_url": f"https://x.example/{aid}",
+            "source_id": source, "title": title, "text": text, "language": lang, "story_id": f"st-{aid}",
+            "first_seen": "2026-01-05T10:00:00+00:00", "last_seen": "2026-01-05T10:00:00+00:00"}
+
+
+ARTICLES = [
+    _article("fr1", "L'économie numérique en Chine", "La coopération numérique et les réseaux 5G progressent en 2025."),
+    _article("fr2", "Match de football", "L'équipe a gagné la coupe après un match serré."),
+    _article("zh1", "数字经济", "数字经济是全球经济增长的重要引擎。", "xinhua-zh", "zh"),
+    _article("en1", "Smart cities", "Smart city projects in Chongqing use big data and cloud computing.", "xinhua-en", "en"),
+]
+
+
+def _load(db: Path, rows: list[dict[str, object]]) -> None:
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        warehouse.merge_batch(con, {"articles": rows})
+
+
+def _ids(db: Path, text: str, **filters: object) -> list[str]:
+    with warehouse.read(db, 5) as con:
+        return [r[0] for r in search.search(con, text, filters, 10)[1]]
+
+
+def test_tokens_fold_accents_keep_digits_and_split_chinese() -> None:
+    assert tokens("Économie 5G 2025") == ["economie", "5g", "2025"]
+    assert tokens("数字经济") == ["数字", "字经", "经济"]
+
+
+def test_accentless_query_finds_french_and_chinese_by_two_characters(db: Path) -> None:
+    _load(db, ARTICLES)
+    assert _ids(db, "economie numerique")[0] == "fr1"
+    assert _ids(db, "数字") == ["zh1"]
+    assert _ids(db, "5G") == ["fr1"]
+    assert _ids(db, "2025") == ["fr1"]
+    assert _ids(db, "football") == ["fr2"]
+    assert _ids(db, "économie", sources=["xinhua-en"]) == []
+
+
+def test_index_follows_every_load_and_reload(db: Path) -> None:
+    _load(db, ARTICLES[:1])
+    assert _ids(db, "cloud") == []
+    _load(db, ARTICLES[1:])
+    assert _ids(db, "cloud") == ["en1"]
+    changed = dict(ARTICLES[3], text="Smart city projects use satellites.")
+    _load(db, [changed])
+    assert _ids(db, "cloud") == [] and _ids(db, "satellites") == ["en1"]
+    with warehouse.read(db, 5) as con:
+        assert con.execute("SELECT count(*) FROM search_docs").fetchone() == (len(ARTICLES),)
+
+
+def test_search_and_export_commands(db: Path, tmp_path: Path) -> None:
+    _load(db, ARTICLES)
+    done = subprocess.run([VEILLE, "search", "--db", str(db), "--format", "json", "economie"],
+                          capture_output=True, text=True, timeout=60)
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0 and rows[0]["id"] == "fr1"
+    assert set(rows[0]) == {"id", "url", "title", "source_id", "published", "snippet", "score"}
+    out = tmp_path / "export.jsonl"
+    done = subprocess.run([VEILLE, "export", "--db", str(db), "--format", "jsonl", "--out", str(out),
+                           "--language", "fr"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["id"] for r in exported) == ["fr1", "fr2"]

@@ -18,12 +18,14 @@ from pipeline import sources as sources_mod
 from pipeline.daily import SourceResult
 from pipeline.settings import Settings
 
+WAREHOUSE_TAG = "veille-warehouse"  # a tag concurrency limit of 1 serialises warehouse writes across workers
+
 
 def _settings(config: str | None, overrides: dict[str, str]) -> Settings:
     return settings_mod.load(config).with_overrides(**overrides)
 
 
-@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, tags=[WAREHOUSE_TAG])
 def prepare_schema(cfg: Settings) -> None:
     """Migrations and source rows (touches the warehouse: retried)."""
     daily.ensure_schema(cfg)
@@ -41,7 +43,8 @@ def crawl_source(cfg: Settings, source_id: str, run_id: str, day: date, backfill
     return str(out)
 
 
-@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, task_run_name="load-{source_id}")
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, task_run_name="load-{source_id}",
+      tags=[WAREHOUSE_TAG])
 def load_source(cfg: Settings, source_id: str, out: str, run_id: str, day: date) -> SourceResult:
     """Clean, tag, group and load one crawl (touches the warehouse: retried)."""
     from pathlib import Path
@@ -49,7 +52,7 @@ def load_source(cfg: Settings, source_id: str, out: str, run_id: str, day: date)
     return daily.load(cfg, sources_mod.get(source_id), Path(out), run_id, day)
 
 
-@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, tags=[WAREHOUSE_TAG])
 def write_report(cfg: Settings) -> list[str]:
     """Render the report of new matches since the last one and record it."""
     return [str(p) for p in reports.write_reports(cfg, record_alerts=True)]

@@ -22,6 +22,9 @@ class Settings:
     db: str
     mirror: str
     timezone: str
+    daily_cron: str
+    backfill_cron: str
+    backfill_days: int
     read_wait: float
     write_wait: float
     sources: str

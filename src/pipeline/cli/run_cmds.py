@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.common import BadInput, add_command, load_settings, not_implemented
+from pipeline.cli.common import BadInput, add_command, load_settings
 from pipeline.settings import Settings
 
 
@@ -90,6 +90,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from pipeline.prefect_server import local_server, set_concurrency_limit
+
+    cfg = load_settings(args)
+    prefect_environment(cfg)
+    with local_server(args.port) as api:
+        print(f"Prefect API: {api}", flush=True)
+        set_concurrency_limit(api, "veille-warehouse", 1)
+        from flows.serve import serve_all
+
+        serve_all(cfg, getattr(args, "config", None))
+    return 0
+
+
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from datetime import date
 
@@ -123,5 +137,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "veille reprocess --since 2026-01-01", cmd_reprocess)
     p.add_argument("--since", metavar="DATE")
 
-    add_command(sub, "serve", "serve the scheduled deployments with a local Prefect server",
-                "veille serve", not_implemented)
+    p = add_command(sub, "serve", "serve the scheduled deployments (starts a local Prefect server if none is set)",
+                    "veille serve --port 4200", cmd_serve)
+    p.add_argument("--port", type=int, default=4200, help="port of the local Prefect server (127.0.0.1)")

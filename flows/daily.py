@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from pipeline import daily, reports
@@ -54,8 +54,14 @@ def load_source(cfg: Settings, source_id: str, out: str, run_id: str, day: date)
 
 @task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, tags=[WAREHOUSE_TAG])
 def write_report(cfg: Settings) -> list[str]:
-    """Render the report of new matches since the last one and record it."""
-    return [str(p) for p in reports.write_reports(cfg, record_alerts=True)]
+    """Render the report of new stories since the last one, record its alerts, deliver it."""
+    report, paths = reports.build_and_write(cfg, record_alerts=True)
+    create_markdown_artifact(key="veille-report", markdown=reports.summary_markdown(report),
+                             description="The alert report of this run")
+    rows = reports.alerts_table(report)
+    if rows:
+        create_table_artifact(key="veille-new-alerts", table=rows, description="New alerts of this run")
+    return [str(p) for p in paths]
 
 
 @flow(name="veille-daily")

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline import reports, warehouse
 from pipeline import settings as settings_mod
-from tests.conftest import have_chromium
+from tests.conftest import VEILLE, have_chromium
 
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=alert(1)> ' OR 1=1; DROP TABLE articles; --"
 
@@ -84,3 +86,26 @@ def test_html_report_in_headless_chromium(tmp_path: Path) -> None:
     assert "pwned" not in dom.split("</title>")[0], "a script from article content ran"
     assert dom.count('class="story"') == 1
     assert "<mark>économie numérique</mark>" in dom
+
+
+def test_cli_renders_without_recording_until_record(tmp_path: Path) -> None:
+    cfg = _cfg(tmp_path)
+    _seed(Path(cfg.db))
+    env = {**os.environ, "VEILLE_DB": cfg.db, "VEILLE_REPORTS_DIR": str(tmp_path / "reports")}
+
+    def run(*flags: str) -> dict[str, Any]:
+        out = tmp_path / "r.json"
+        done = subprocess.run([VEILLE, "report", "--format", "json", "--out", str(out), *flags],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == str(out)
+        data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+        return data
+
+    assert run()["total"] == 1
+    assert run()["total"] == 1, "re-rendering changes nothing"
+    assert run("--record")["total"] == 1
+    after = run()
+    assert after["total"] == 0 and after["since"] is not None
+    with warehouse.read(cfg.db, 5) as con:
+        assert con.execute("SELECT count(*) FROM reports").fetchone() == (1,)

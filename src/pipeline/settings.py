@@ -48,6 +48,16 @@ class Settings:
     language_seed: int
     min_topic_score: float
     alert_min_score: float
+    alert_topics: str
+    alert_sources: str
+    alert_languages: str
+    spike_z: float
+    spike_min_count: int
+    spike_min_days: int
+    health_runs: int
+    notify: str
+    notify_secret: str
+    notify_empty: bool
     story_window_days: int
     log_level: str
 

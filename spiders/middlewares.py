@@ -156,7 +156,9 @@ class RetryAfterMiddleware(RetryMiddleware):
             wait = retry_after_seconds(header.decode("latin-1") if header else None)
             engine = self.crawler.engine
             key = request.meta.get("download_slot")
-            if wait and engine is not None and key in engine.downloader.slots:
+            # a longer wait is not honoured at all (the retries run out and the page is recorded as failed):
+            # capping it instead let one hostile `Retry-After: 3600` stall every request to the host 120 s each
+            if wait and wait <= MAX_RETRY_AFTER and engine is not None and key in engine.downloader.slots:
                 slot = engine.downloader.slots[key]
-                slot.delay = max(slot.delay, min(wait, MAX_RETRY_AFTER))
+                slot.delay = max(slot.delay, wait)
         return super().process_response(request, response)

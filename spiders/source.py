@@ -23,6 +23,7 @@ from pipeline.settings import load as load_settings
 from pipeline.sources import Source
 from pipeline.urls import canonical_url, url_host
 from spiders.items import PageItem
+from spiders.middlewares import is_private_host
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +85,11 @@ def failure_reason(failure: Failure) -> str:
         return message
     if name in ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError"):
         return "timeout"
-    if "larger than download max size" in message:
+    # the second form is HttpCompressionMiddleware's: a gzip bomb is cut off while it inflates
+    if "larger than download max size" in message or "exceeded DOWNLOAD_MAXSIZE" in message:
         return "too large"
+    if "max redirections reached" in message:
+        return "too many redirects"
     if name in ("CannotResolveHostError", "DNSLookupError"):
         return "dns lookup failed"
     if name in ("DownloadConnectionRefusedError", "ConnectionRefusedError"):
@@ -100,6 +104,15 @@ def is_html(response: Response) -> bool:
         return media in HTML_TYPES
     head = response.body[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _host(url: str) -> str:
+    """The host of a discovered link, "" when the link is too broken to have one."""
+    try:
+        return url_host(url)
+    except ValueError:
+        # urlsplit raises on e.g. "http://[oops/": one such link in a feed must not end the feed's callback
+        return ""
 
 
 def read_seen(path: str | None) -> set[str]:
@@ -147,6 +160,7 @@ class SourceSpider(Spider):
         self.validators = read_validators(validators)
         self.max_articles = int(max_articles) if max_articles not in (None, "") else cfg.max_articles_per_source
         self.scheduled: set[str] = set()
+        self.refused: set[str] = set()
         # what feeds told about each article, whichever discovery method came first
         self.announced: dict[str, dict[str, str | None]] = {}
         # article requests wait until discovery is over, so every method's feed date is known when they land
@@ -185,7 +199,10 @@ class SourceSpider(Spider):
                 headers["If-None-Match"] = known["etag"]
             if known.get("last_modified"):
                 headers["If-Modified-Since"] = known["last_modified"]
-        return Request(url, callback=callback, errback=self.on_error, headers=headers,
+        # Article URLs are deduplicated by the spider itself (canonical keys); left to Scrapy's dupefilter, the
+        # redirect back to a URL already asked for (a redirect loop) was dropped silently and never recorded.
+        # With the filter off the loop ends at REDIRECT_MAX_TIMES and the errback records it.
+        return Request(url, callback=callback, errback=self.on_error, headers=headers, dont_filter=kind == "article",
                        meta={"veille_kind": kind, "handle_httpstatus_list": HANDLED_STATUSES, **(meta or {})})
 
     def sitemap_urls(self) -> list[str]:
@@ -207,6 +224,13 @@ class SourceSpider(Spider):
     def article_request(self, url: str, feed_date: str | None = None, feed_title: str | None = None) -> Request | None:
         """A request for a newly discovered article URL, or None (not an article, seen, already asked, over the cap)."""
         url = url.strip()
+        if is_private_host(_host(url)):
+            # a feed pointing at loopback or private addresses is broken or hostile: send the link to the guard,
+            # which refuses it before any network access (mirror or not), so the refusal is recorded in pages
+            if url in self.refused:
+                return None
+            self.refused.add(url)
+            return self._request(url, "article", self.parse_article)
         if not self.source.is_article_url(url):
             return None
         try:
@@ -267,7 +291,7 @@ class SourceSpider(Spider):
             if not self._in_window(entry.lastmod):
                 continue
             if entry.is_sitemap:
-                if self.source.owns(url_host(entry.url)):
+                if self.source.owns(_host(entry.url)):
                     yield self._request(entry.url, "sitemap", self.parse_sitemap, conditional=True)
                 continue
             self.queue(self.article_request(entry.url, entry.published or entry.lastmod, entry.title))

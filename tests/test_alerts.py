@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from pipeline import alerts, reports, warehouse
 from pipeline import settings as settings_mod
 from pipeline.settings import Settings
+from tests.chromium import render
 from tests.conftest import have_chromium
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -224,13 +224,11 @@ def test_report_with_chart_and_health_in_headless_chromium(tmp_path: Path) -> No
     load(cfg.db, [article("a1", "st-a1", NOW - timedelta(hours=1), title="<script>document.title='pwned'</script>")],
          [match("a1")], [_run("sputnik-en", n, 4, {"503": 4}, 0) for n in (2, 1)])
     html = next(p for p in reports.write_reports(cfg) if p.suffix == ".html")
-    chromium = have_chromium()
-    assert chromium
-    done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                           f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", html.as_uri()],
-                          capture_output=True, text=True, timeout=120)
-    dom = done.stdout
+    page = render(html, tmp_path, "report-alerts")
+    dom = page.dom
+    assert page.console == [], f"console messages: {page.console}"
+    assert page.requests == [], f"the report reached out: {page.requests}"
+    assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom, "the hostile title is shown as text"
     assert "pwned" not in dom.split("</title>")[0]
     assert dom.count("<svg") == 1 and dom.count('class="bar"') == 30
     assert 'data-source="sputnik-en"' in dom and "no-ok-responses" in dom

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline import reports, warehouse
 from pipeline import settings as settings_mod
+from tests.chromium import render
 from tests.conftest import VEILLE, have_chromium
 
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=alert(1)> ' OR 1=1; DROP TABLE articles; --"
@@ -75,13 +76,11 @@ def test_html_report_in_headless_chromium(tmp_path: Path) -> None:
     cfg = _cfg(tmp_path)
     _seed(Path(cfg.db))
     html = next(p for p in reports.write_reports(cfg) if p.suffix == ".html")
-    chromium = have_chromium()
-    assert chromium
-    done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                           f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", html.as_uri()],
-                          capture_output=True, text=True, timeout=120)
-    dom = done.stdout
+    page = render(html, tmp_path, "report")
+    dom = page.dom
+    assert page.console == [], f"console messages: {page.console}"
+    assert page.requests == [], f"the report reached out: {page.requests}"
+    assert page.screenshot is not None and page.screenshot.stat().st_size > 10_000
     assert "veille report" in dom
     assert "pwned" not in dom.split("</title>")[0], "a script from article content ran"
     assert dom.count('class="story"') == 1
@@ -109,3 +108,14 @@ def test_cli_renders_without_recording_until_record(tmp_path: Path) -> None:
     assert after["total"] == 0 and after["since"] is not None
     with warehouse.read(cfg.db, 5) as con:
         assert con.execute("SELECT count(*) FROM reports").fetchone() == (1,)
+
+
+@pytest.mark.skipif(not have_chromium(), reason="Debian chromium is installed by `make test`")
+def test_the_chromium_harness_sees_requests_and_console_errors(tmp_path: Path) -> None:
+    """The two checks above can fail: a page that reaches out and throws is caught by both."""
+    page_file = tmp_path / "leaky.html"
+    page_file.write_text('<html><body><img src="http://example.org/pixel.png">'
+                         "<script>console.error('broken'); undefinedCall();</script></body></html>", encoding="utf-8")
+    page = render(page_file, tmp_path)
+    assert any("example.org/pixel.png" in r for r in page.requests)
+    assert any("broken" in m for m in page.console) and any("undefinedCall" in m for m in page.console)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 import duckdb
@@ -40,23 +41,28 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from pipeline.warehouse.show import as_text, describe
+
     cfg = load_settings(args)
     key = args.id
     with warehouse.read(cfg.db, cfg.read_wait) as con:
-        story = con.execute("SELECT story_id FROM articles WHERE id = ? OR url = ? OR canonical_url = ? "
-                            "OR story_id = ? LIMIT 1", [key, key, key, key]).fetchone()
-        if story is None:
+        shown = describe(con, key)
+        if shown is None:
             raise BadInput(f"no article or story with id or URL {key!r}")
-        cursor = con.execute(
-            "SELECT a.id, a.story_id, a.source_id, a.language, a.published, a.title, a.url, "
-            "(SELECT list(t.topic || ' ' || round(t.score, 1)) FROM article_topics t WHERE t.article_id = a.id) "
-            "AS topics FROM articles a WHERE a.story_id = ? ORDER BY coalesce(a.published, a.first_seen)", [story[0]])
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
-        text = con.execute("SELECT text FROM articles WHERE id = ? OR url = ?", [key, key]).fetchone()
-    sys.stdout.write(output.render(columns, rows, args.format))
-    if text and args.format == "table":
-        sys.stdout.write("\n" + text[0] + "\n")
+        text = con.execute("SELECT text FROM articles WHERE id = ? OR url = ? OR canonical_url = ? LIMIT 1",
+                           [key, key, key]).fetchone()
+    if args.format == "json":
+        sys.stdout.write(json.dumps(shown, ensure_ascii=False, default=str) + "\n")
+    elif args.format == "csv":
+        columns = ["id", "source_id", "outlet", "language", "published", "first_seen", "deleted_at", "title", "url",
+                   "topics", "revisions", "warc_file", "warc_offset"]
+        rows = [[c["id"], c["source_id"], c.get("outlet"), c["language"], c["published"], c["first_seen"],
+                 c.get("deleted_at"), c["title"], c["url"], " ".join(t["topic"] for t in c["topics"]),
+                 len(c["revisions"]), c["captures"][0]["warc_file"] if c["captures"] else None,
+                 c["captures"][0]["warc_offset"] if c["captures"] else None] for c in shown["copies"]]
+        sys.stdout.write(output.render(columns, rows, "csv"))
+    else:
+        sys.stdout.write(as_text(shown, text[0] if text else None))
     return 0
 
 

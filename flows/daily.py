@@ -6,17 +6,20 @@ decorators and the code still works. Parameters are small and serialisable.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from pipeline import daily, reports
+from pipeline import daily, logs, reports, retention
 from pipeline import settings as settings_mod
 from pipeline import sources as sources_mod
 from pipeline.daily import SourceResult
 from pipeline.settings import Settings
+
+log = logging.getLogger("veille.run")
 
 WAREHOUSE_TAG = "veille-warehouse"  # a tag concurrency limit of 1 serialises warehouse writes across workers
 
@@ -50,6 +53,18 @@ def load_source(cfg: Settings, source_id: str, out: str, run_id: str, day: date)
     from pathlib import Path
 
     return daily.load(cfg, sources_mod.get(source_id), Path(out), run_id, day)
+
+
+@task(cache_policy=NO_CACHE)
+def prune_files(cfg: Settings) -> None:
+    """Apply the retention settings to WARC files and crawl output (local files only: not retried, never fatal)."""
+    try:
+        result = retention.prune(cfg, dry_run=False)
+    except OSError as exc:
+        logs.event(log, logging.WARNING, "prune-failed", error=str(exc))
+        return
+    for line in result.lines():
+        get_run_logger().info(line)
 
 
 @task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, tags=[WAREHOUSE_TAG])
@@ -96,8 +111,12 @@ def _run(as_of: str | None, sources: list[str] | None, mirror: str | None, confi
             result = SourceResult(sid, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         print(result.line(), flush=True)
         get_run_logger().info(result.line())
+        logs.source_summary(log, result.source_id, error=result.error, requests=result.requests,
+                            articles=result.articles, topic_matches=result.topic_matches, failures=result.failures,
+                            not_stored=result.not_stored)
         results.append(result)
     paths = write_report(cfg)
+    prune_files(cfg)
     table = "\n".join(f"| {r.source_id} | {r.requests} | {r.articles} | {r.topic_matches} | {r.failures} | "
                       f"{r.error or ''} |" for r in results)
     create_markdown_artifact(

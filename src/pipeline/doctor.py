@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
+from pipeline import logs, topics, warehouse
 from pipeline import sources as sources_mod
-from pipeline import topics, warehouse
 from pipeline.settings import Settings
 from pipeline.warehouse.migrations import available
 
@@ -46,33 +48,77 @@ def check_warehouse(cfg: Settings) -> list[Check]:
                       f"({holder.get('command')})", "wait for that run to finish")]
     try:
         with warehouse.read(path, cfg.read_wait) as con:
-            version = warehouse.schema_version(con) if con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-            ).fetchone() != (0,) else 0
+            # read directly: warehouse.schema_version creates the table first, which a read-only connection may not
+            has_table = con.execute("SELECT count(*) FROM information_schema.tables "
+                                    "WHERE table_name = 'schema_migrations'").fetchone() != (0,)
+            row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone() \
+                if has_table else (0,)
+            version = int(row[0]) if row else 0
     except warehouse.WarehouseBusy as exc:
         return [Check("warehouse", "warning", str(exc), "wait for the writer to finish")]
     except duckdb.Error as exc:
         return [Check("warehouse", "error", f"{path} cannot be opened: {exc}",
                       "restore it from a backup or move it away and run `veille reprocess`")]
     latest = max((v for v, _, _ in available()), default=0)
+    if version > latest:
+        return [Check("warehouse", "error", f"schema version {version} was written by a newer veille "
+                      f"(this one knows up to {latest})", "upgrade veille, or restore a backup taken with this version")]
     if version < latest:
         return [Check("warehouse", "error", f"schema version {version}, code expects {latest}", "run `veille migrate`")]
     return [Check("warehouse", "ok", f"{path}: schema version {version}")]
 
 
+def _probe(source: sources_mod.Source, cfg: Settings) -> Check:
+    url = _mirrored(source.home_url, cfg.mirror)
+    via = f" through {cfg.mirror}" if cfg.mirror else ""
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": cfg.user_agent})
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (http only)
+            return Check(f"source {source.id}", "ok", f"{source.home_url} answers {response.status}{via}")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        fix = ("check that the mirror is being served (`veille mirror serve DIR`) and the --mirror URL"
+               if cfg.mirror else "check the network, DNS and proxy; the source will show in source health")
+        return Check(f"source {source.id}", "warning", f"{source.home_url} unreachable{via}: {reason}", fix)
+
+
 def check_sources(cfg: Settings) -> list[Check]:
-    """Each enabled source's home page answers (through the mirror when one is set)."""
+    """Each chosen source's home page answers (through the mirror when one is set), probed in parallel."""
+    try:
+        chosen = sources_mod.select(cfg.sources or None)
+    except KeyError as exc:
+        return [Check("sources", "error", str(exc.args[0] if exc.args else exc),
+                      "fix the setting `sources` (VEILLE_SOURCES); `veille sources` lists the known ids")]
+    if not chosen:
+        return [Check("sources", "warning", "no enabled source", "enable one, or name them in the setting `sources`")]
+    # one slow host must not make doctor take TIMEOUT seconds per source
+    with ThreadPoolExecutor(max_workers=min(8, len(chosen))) as pool:
+        return list(pool.map(lambda source: _probe(source, cfg), chosen))
+
+
+def check_configuration(cfg: Settings) -> list[Check]:
+    """Settings whose values load but cannot work."""
     found = []
-    for source in sources_mod.select(cfg.sources or None):
-        url = _mirrored(source.home_url, cfg.mirror)
-        try:
-            request = urllib.request.Request(url, headers={"User-Agent": cfg.user_agent})
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (http only)
-                found.append(Check(f"source {source.id}", "ok", f"{source.home_url} answers {response.status}"))
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            found.append(Check(f"source {source.id}", "warning", f"{source.home_url} unreachable: {reason}",
-                               "check the network or the --mirror URL; the source will show in source health"))
+    fix = "fix the setting named (in the --config file or its VEILLE_* variable)"
+    try:
+        ZoneInfo(cfg.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        found.append(Check("configuration", "error", f"timezone {cfg.timezone!r} is not a known time zone", fix))
+    try:
+        logs.LineFormatter(cfg.log_format)
+        if cfg.log_level.strip().upper() not in logs.LEVELS:
+            raise ValueError(f"log_level: expected one of {', '.join(logs.LEVELS)}, got {cfg.log_level!r}")
+    except ValueError as exc:
+        found.append(Check("configuration", "error", str(exc), fix))
+    for name in ("keep_archive_days", "keep_work_days", "read_wait", "write_wait"):
+        if getattr(cfg, name) < 0:
+            found.append(Check("configuration", "error", f"{name} is {getattr(cfg, name)}, must be 0 or more", fix))
+    if not found:
+        def kept(days: int) -> str:
+            return f"kept {days} days" if days else "kept forever"
+
+        found.append(Check("configuration", "ok", f"settings load; WARC archive {kept(cfg.keep_archive_days)}, "
+                           f"crawl output {kept(cfg.keep_work_days)}"))
     return found
 
 
@@ -85,17 +131,20 @@ def check_prefect() -> Check:
         with urllib.request.urlopen(api.rstrip("/") + "/health", timeout=TIMEOUT) as response:  # noqa: S310
             return Check("prefect", "ok", f"{api} answers {response.status}")
     except (urllib.error.URLError, OSError) as exc:
-        return Check("prefect", "warning", f"{api} unreachable: {exc}", "start it with `prefect server start`")
+        return Check("prefect", "warning", f"{api} unreachable: {exc}", "start it (`veille serve` or `prefect server start`), or unset PREFECT_API_URL to run flows without a server")
 
 
 def run_checks(cfg: Settings) -> list[Check]:
     """Every check, in the order a person would fix them."""
-    found = [Check("configuration", "ok", "settings load")]
+    found = check_configuration(cfg)
     try:
         rules = topics.load_rules(cfg.topics_file or None, default_threshold=cfg.min_topic_score)
         found.append(Check("topics", "ok", f"rules version {rules.version}"))
     except (OSError, ValueError) as exc:
         found.append(Check("topics", "error", str(exc), "fix the topics file named in the message"))
+    if cfg.topics_model and not Path(cfg.topics_model).is_file():
+        found.append(Check("topics", "error", f"topics_model {cfg.topics_model} does not exist",
+                           "train one with `veille topics train`, or set topics_model to \"\""))
     found += check_warehouse(cfg)
     found += check_sources(cfg)
     found.append(check_prefect())

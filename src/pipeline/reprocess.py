@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pipeline import logs, warehouse
 from pipeline import sources as sources_mod
-from pipeline import warehouse
 from pipeline.daily import tagger
 from pipeline.process import clean_page
 from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
 
 BATCH = 500
 
@@ -71,9 +74,13 @@ def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
         first_seen = page["first_seen"]
         record = {"url": page["url"], "warc_file": page["warc_file"], "warc_offset": page["warc_offset"],
                   "fetched_at": first_seen.isoformat() if isinstance(first_seen, datetime) else first_seen}
-        article, _ = clean_page(record, source, cfg.language_seed)
+        article, reason = clean_page(record, source, cfg.language_seed)
         if article is None:
             result.skipped += 1
+            if reason and reason.startswith("archive unreadable"):
+                # a pruned or moved WARC file: the page keeps its reference, the rebuild goes on without it
+                logs.event(log, logging.WARNING, "archive-missing", url=page["url"], warc_file=page["warc_file"],
+                           reason=reason)
             continue
         article["story_id"] = page["story_id"]
         del article["last_seen"]  # reprocessing is not seeing the article again

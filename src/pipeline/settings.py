@@ -29,6 +29,7 @@ class Settings:
     write_wait: float
     sources: str
     sources_file: str
+    proxies: str
     topics_file: str
     topics_model: str
     reports_dir: str
@@ -59,7 +60,13 @@ class Settings:
     notify_secret: str
     notify_empty: bool
     story_window_days: int
+    revisit_days: int
+    revisit_max: int
+    revisit_delay: float
     log_level: str
+    log_format: str
+    keep_archive_days: int
+    keep_work_days: int
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given non-None values set (command-line flags)."""

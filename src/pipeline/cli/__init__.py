@@ -42,12 +42,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logs(args: argparse.Namespace) -> None:
+    """Structured log lines at the configured level; a broken configuration is the command's to report."""
+    from pipeline import logs
+    from pipeline import settings as settings_mod
+
+    try:
+        cfg = settings_mod.load(getattr(args, "config", None))
+        logs.configure(cfg.log_level, cfg.log_format)
+    except (SettingsError, ValueError, OSError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    _configure_logs(args)
     try:
         code: int = args.handler(args)
         return code

@@ -7,7 +7,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.daily import backfill_flow, daily_flow
-from flows.maintenance import reprocess_flow
+from flows.maintenance import reprocess_flow, revisit_flow
 from pipeline.settings import Settings
 
 
@@ -20,6 +20,8 @@ def deployments(cfg: Settings, config: str | None = None) -> list[RunnerDeployme
         backfill_flow.to_deployment("weekly-backfill", schedules=[Cron(cfg.backfill_cron, timezone=cfg.timezone)],
                                     parameters={**common, "days": cfg.backfill_days}, tags=["veille"]),
         # the daily flow already writes the report; this one re-renders on demand without recording
+        revisit_flow.to_deployment("revisit", schedules=[Cron(cfg.revisit_cron, timezone=cfg.timezone)],
+                                   parameters=common, tags=["veille"]),
         reprocess_flow.to_deployment("reprocess", parameters=common, tags=["veille"]),
     ]
 

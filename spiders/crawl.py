@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--archive", metavar="DIR", help="WARC directory (default: setting archive_dir)")
     p.add_argument("--run-id", metavar="RID", help="run id (default: the current UTC time)")
     p.add_argument("--max-articles", type=int, metavar="N", help="cap on new articles (default: setting)")
+    p.add_argument("--revisit", metavar="FILE", help="re-fetch these known article URLs (one per line) instead of "
+                   "discovering new ones; paced by the setting revisit_delay")
     return p
 
 
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             date.fromisoformat(args.as_of)
         except ValueError:
             return _fail(f"--as-of: expected YYYY-MM-DD, got {args.as_of!r}")
-    for flag, value in (("--seen", args.seen), ("--validators", args.validators)):
+    for flag, value in (("--seen", args.seen), ("--validators", args.validators), ("--revisit", args.revisit)):
         if value and not Path(value).is_file():
             return _fail(f"{flag}: file not found: {value}")
 
@@ -90,12 +92,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.mirror is not None:
         settings.set("VEILLE_MIRROR", args.mirror, priority="cmdline")
 
+    if args.revisit:
+        # the revisit pass is a background check, not news: it keeps its own, usually slower, pace
+        settings.set("DOWNLOAD_DELAY", cfg.revisit_delay, priority="cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", cfg.revisit_delay > 0, priority="cmdline")
+        settings.set("AUTOTHROTTLE_START_DELAY", max(cfg.revisit_delay, 1.0), priority="cmdline")
+
     errors: list[str] = []
     process = CrawlerProcess(settings)
     spider_args = {"source": args.source, "as_of": args.as_of, "lookback_days": args.lookback_days,
                    "days": args.days, "seen": args.seen, "validators": args.validators,
                    "max_articles": args.max_articles}
-    deferred = process.crawl("source", **spider_args)
+    if args.revisit:
+        from spiders.revisit import RevisitSpider
+
+        deferred = process.crawl(RevisitSpider, source=args.source, urls=args.revisit)
+    else:
+        deferred = process.crawl("source", **spider_args)
     deferred.addErrback(lambda failure: errors.append(f"{type(failure.value).__name__}: {failure.value}"))
     process.start()
 

@@ -44,7 +44,7 @@ def test_serve_registers_the_scheduled_deployments(tmp_path: Path) -> None:
     deployments: list[dict[str, Any]] = []
     try:
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and names != {"daily", "weekly-backfill", "reprocess"}:
+        while time.monotonic() < deadline and names != {"daily", "weekly-backfill", "revisit", "reprocess"}:
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             try:
                 deployments = _post(api + "/deployments/filter", {"limit": 20})
@@ -52,7 +52,7 @@ def test_serve_registers_the_scheduled_deployments(tmp_path: Path) -> None:
             except OSError:
                 pass
             time.sleep(1)
-        assert names == {"daily", "weekly-backfill", "reprocess"}
+        assert names == {"daily", "weekly-backfill", "revisit", "reprocess"}
         daily = next(d for d in deployments if d["name"] == "daily")
         schedule = daily["schedules"][0]["schedule"]
         assert schedule["cron"] == "0 6 * * *" and schedule["timezone"] == "Asia/Shanghai"

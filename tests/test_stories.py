@@ -124,6 +124,43 @@ def test_translations_of_one_dispatch_join_within_an_outlet() -> None:
     assert stories["fig-xinhua-fr"] != stories["names-xinhua-fr"]
 
 
+def _sib_editions(seed: int, groups: int, size: int = 8) -> list[Doc]:
+    ids = sorted(SIB, key=int)
+    random.Random(seed).shuffle(ids)
+    docs = []
+    for g in range(groups):
+        chunk = ids[g * size:(g + 1) * size]
+        for column, source, hour in (("fra_Latn", "xinhua-fr", 8), ("eng_Latn", "xinhua-en", 10),
+                                     ("zho_Hans", "xinhua-zh", 9)):
+            # every group on the same day: the others are the hardest distractors there are
+            docs.append(Doc(id=f"{g}-{source}", title="", text=" ".join(SIB[i][column] for i in chunk),
+                            source=source, published=f"2025-09-10T{hour + g % 3:02d}:00:00+00:00"))
+    return docs
+
+
+def test_translation_links_are_precise_and_find_most_editions() -> None:
+    docs = _sib_editions(seed=3, groups=12)
+    stories = dedup(docs)
+    truth = {d.id: d.id.split("-")[0] for d in docs}
+    gold = {(a, b) for a in truth for b in truth if a < b and truth[a] == truth[b]}
+    got = {(a, b) for a in stories for b in stories if a < b and stories[a] == stories[b]}
+    assert got <= gold, sorted(got - gold)[:5]
+    assert len(got & gold) >= len(gold) // 2
+
+
+def test_translation_needs_the_outlet_the_day_and_the_shape() -> None:
+    editions = _sib_editions(seed=3, groups=12)
+    pairs = [(editions[k], editions[k + 1]) for k in range(0, len(editions), 3)]
+    linked = [(fr, en) for fr, en in pairs if len(set(dedup([fr, en]).values())) == 1]
+    assert linked, "no fr/en edition pair linked at all"
+    fr, en = linked[0]
+    next_week = Doc(id="w", title="", text=en.text, source="xinhua-en", published="2025-09-17T10:00:00+00:00")
+    half = Doc(id="h", title="", text=" ".join(en.text.split(". ")[:3]), source="xinhua-en",
+               published=en.published)
+    for doc in (next_week, half):
+        assert len(set(dedup([fr, doc]).values())) == 2, doc.id
+
+
 def test_window_is_respected_except_for_exact_copies() -> None:
     text = SEEDS[1]
     docs = [Doc(id="a", title="", text=text, published="2025-05-01T10:00:00+00:00"),

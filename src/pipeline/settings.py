@@ -25,6 +25,7 @@ class Settings:
     daily_cron: str
     backfill_cron: str
     backfill_days: int
+    revisit_cron: str
     read_wait: float
     write_wait: float
     sources: str

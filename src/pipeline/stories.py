@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash
 
 from pipeline.textnorm import Evidence, content_hash, extract_evidence, normalise_text, shingle_hashes
 
@@ -37,6 +38,16 @@ MIN_EXACT_CHARS = 40
 MAX_SHINGLE_CHARS = 6000
 MAX_EVIDENCE_CHARS = 8000
 TRANSLATION_WINDOW = timedelta(days=1)
+# A Chinese character carries about three Latin characters of meaning (a French text's Chinese
+# translation is about a third as long): lengths are compared in Latin-equivalent characters.
+CJK_CHAR_WEIGHT = 3.0
+# Translations of one dispatch keep its sentences and length within these bounds.
+MIN_SENTENCE_RATIO = 0.7
+MAX_LENGTH_RATIO = 1.5
+# A translation must share one rare figure or name per this many sentences (two at least).
+SENTENCES_PER_FEATURE = 8
+_SENTENCE_END = re.compile(r"[.!?。！？]+(?:\s|$)|[。！？]")
+_CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass
@@ -62,6 +73,8 @@ class _Prepared:
     evidence: Evidence
     family: str | None
     minhash: LeanMinHash | None = field(default=None, repr=False)
+    sentences: int = 0
+    length: float = 0.0  # Latin-equivalent characters (see CJK_CHAR_WEIGHT)
 
 
 def parse_published(value: str | None) -> datetime | None:
@@ -96,6 +109,10 @@ def _prepare(doc: Doc) -> _Prepared:
     evidence = extract_evidence(doc.title or "", (doc.text or "")[:MAX_EVIDENCE_CHARS])
     prepared = _Prepared(doc, parse_published(doc.published), exact, shingles, evidence,
                          outlet_family(doc.source))
+    text = doc.text or ""
+    cjk = len(_CJK_CHAR.findall(text))
+    prepared.sentences = len(_SENTENCE_END.findall(text)) or (1 if text.strip() else 0)
+    prepared.length = len(text) - text.count(" ") - cjk + CJK_CHAR_WEIGHT * cjk
     if shingles.size >= MIN_SHINGLES:
         sketch = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme,
                          hashfunc=_identity)
@@ -193,6 +210,35 @@ def _event_match(a: _Prepared, b: _Prepared, rare_a: set[str], rare_b: set[str])
     return False
 
 
+def _translation_match(a: _Prepared, b: _Prepared, shared: set[str]) -> bool:
+    """One outlet's editions of one dispatch: dated within a day, same shape, at least one rare shared feature.
+
+    Only figures and Latin-script names survive translation; one shared rare figure is enough when the
+    two texts also have the same number of sentences and a matching length, which reports of other
+    events by the same outlet on the same day seldom do.
+    """
+    if a.family is None or a.family != b.family or a.doc.source == b.doc.source:
+        return False
+    if a.doc.language and b.doc.language and a.doc.language == b.doc.language:
+        return False
+    if a.when is None or b.when is None or abs(a.when - b.when) > TRANSLATION_WINDOW:
+        return False
+    if min(a.sentences, b.sentences) < 2 or min(a.length, b.length) <= 0:
+        return False
+    if min(a.sentences, b.sentences) / max(a.sentences, b.sentences) < MIN_SENTENCE_RATIO:
+        return False
+    if max(a.length, b.length) / min(a.length, b.length) > MAX_LENGTH_RATIO:
+        return False
+    useful = sum(1 for k in shared if k[:2] in ("n:", "p:", "q:", "u:"))
+    shortest = min(a.sentences, b.sentences)
+    # a longer dispatch carries more figures and names, so its translation must share more of them
+    if useful >= max(2, shortest // SENTENCES_PER_FEATURE):
+        return True
+    # alone, a place or person name is too common on one day (Texas, Obama); a rare figure is not
+    figures = sum(1 for k in shared if k[:2] in ("n:", "q:", "u:"))
+    return useful == figures == 1 and a.sentences == b.sentences and shortest <= SENTENCES_PER_FEATURE
+
+
 class _UnionFind:
     def __init__(self, size: int) -> None:
         self.parent = list(range(size))
@@ -210,6 +256,43 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
+def _lsh_candidates(prepared: Sequence[_Prepared], queries: set[int]) -> set[tuple[int, int]]:
+    """Pairs (i, j), i in `queries`, whose MinHash sketches agree on every row of at least one band.
+
+    The banding of datasketch's MinHashLSH, done on the whole sketch matrix with numpy: inserting
+    100k sketches one band at a time into Python dicts was most of the time to cluster 100k articles.
+    """
+    index = [i for i, p in enumerate(prepared) if p.minhash is not None]
+    pairs: set[tuple[int, int]] = set()
+    if len(index) < 2:
+        return pairs
+    ids = np.array(index)
+    matrix = np.stack([prepared[i].minhash.hashvalues for i in index]).astype(np.uint64)  # type: ignore[union-attr]
+    bands, rows = LSH_BANDS
+    for band in range(bands):
+        block = matrix[:, band * rows:(band + 1) * rows]
+        key = block[:, 0].copy()
+        with np.errstate(over="ignore"):
+            for r in range(1, rows):
+                key = key * np.uint64(0x100000001B3) ^ block[:, r]
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        same = np.flatnonzero(ordered[1:] == ordered[:-1])
+        if same.size == 0:
+            continue
+        # runs of equal band keys (a key collision across different rows only adds a candidate to verify)
+        starts = same[np.r_[True, np.diff(same) > 1]]
+        for start in starts.tolist():
+            end = start + 1
+            while end < ordered.size and ordered[end] == ordered[start]:
+                end += 1
+            members = ids[order[start:end]].tolist()
+            for i in members:
+                if i in queries:
+                    pairs.update((i, j) for j in members if j != i)
+    return pairs
+
+
 def _links(prepared: Sequence[_Prepared], queries: Sequence[int], window: timedelta) -> set[tuple[int, int]]:
     """Pairs (i, j), i in `queries`, that belong to one story."""
     found: set[tuple[int, int]] = set()
@@ -225,18 +308,10 @@ def _links(prepared: Sequence[_Prepared], queries: Sequence[int], window: timede
                 if i in query_set:
                     found.update((i, j) for j in members if j != i)
 
-    lsh = MinHashLSH(num_perm=NUM_PERM, params=LSH_BANDS)
-    with lsh.insertion_session(buffer_size=100_000) as session:
-        for i, p in enumerate(prepared):
-            if p.minhash is not None:
-                session.insert(i, p.minhash, check_duplication=False)
-    for i in queries:
+    for i, j in _lsh_candidates(prepared, query_set):
         p = prepared[i]
-        if p.minhash is None:
-            continue
-        for j in lsh.query(p.minhash):
-            if j != i and (i, j) not in found and _within(p, prepared[j], window) and _near_duplicate(p, prepared[j]):
-                found.add((i, j))
+        if (i, j) not in found and _within(p, prepared[j], window) and _near_duplicate(p, prepared[j]):
+            found.add((i, j))
 
     rarity = _Rarity(prepared)
     rare = [rarity.rare(p.evidence.keys()) for p in prepared]
@@ -249,10 +324,13 @@ def _links(prepared: Sequence[_Prepared], queries: Sequence[int], window: timede
         for key in rare[i]:
             counts.update(index[key])
         for j, shared in counts.items():
-            # Every event rule needs at least two shared rare features.
-            if j == i or shared < 2 or (i, j) in found:
+            if j == i or (i, j) in found:
                 continue
-            if _within(prepared[i], prepared[j], window) and _event_match(prepared[i], prepared[j], rare[i], rare[j]):
+            a, b = prepared[i], prepared[j]
+            # Every event rule needs at least two shared rare features; translations may rest on one.
+            if shared >= 2 and _within(a, b, window) and _event_match(a, b, rare[i], rare[j]):
+                found.add((i, j))
+            elif _translation_match(a, b, rare[i] & rare[j]):
                 found.add((i, j))
     return found
 

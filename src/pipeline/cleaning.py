@@ -97,6 +97,16 @@ _SITE_WORDS = re.compile(
 _TAIL = re.compile(_SEPARATORS + r"([^-_|｜–—]{1,40})$")
 
 
+_DOMAIN_END = re.compile(r"\.(?:com|fr|net|org|cn|ru|info)$")
+
+
+def _same_site(tail: str, site_name: str | None) -> bool:
+    """The title tail names the site of og:site_name ("Gala" for "Gala.fr", "Bondy Blog")."""
+    if not site_name:
+        return False
+    return _DOMAIN_END.sub("", tail.strip().lower()) == _DOMAIN_END.sub("", site_name.strip().lower())
+
+
 def strip_title(title: str, suffixes: tuple[str, ...] = (), site_name: str | None = None) -> str:
     """The headline without the site's suffix ("-新华网", "--时政--人民网", " - Sputnik Afrique")."""
     out = " ".join(title.split())
@@ -109,7 +119,7 @@ def strip_title(title: str, suffixes: tuple[str, ...] = (), site_name: str | Non
         if not match or match.start() < 4:
             break
         tail = match.group(1).strip()
-        is_site = bool(_SITE_WORDS.search(tail)) or bool(site_name and tail.lower() == site_name.lower())
+        is_site = bool(_SITE_WORDS.search(tail)) or _same_site(tail, site_name)
         # "--时政--人民网": a short section name just before the site name goes too
         is_section = stripped_site and len(tail) <= 8 and match.group(0).lstrip().startswith(("--", "_", "|", "-"))
         if not (is_site or is_section):
@@ -142,11 +152,19 @@ def _title(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], hints: Cle
 def _meta(tree: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for element in tree.iter("meta"):
-        key = element.get("name") or element.get("property") or element.get("itemprop")
         value = element.get("content")
-        if key and value and key.lower() not in out:
-            out[key.lower()] = value.strip()
+        if not value:
+            continue
+        # one tag may carry several keys (<meta name="title" property="og:title">): each counts
+        for attribute in ("name", "property", "itemprop"):
+            key = (element.get(attribute) or "").lower()
+            if key and key not in out:
+                out[key] = value.strip()
     return out
+
+
+# XHTML-minded templates wrap scripts in CDATA markers, sometimes behind JavaScript comments
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 
 def _json_ld(tree: Any) -> list[dict[str, Any]]:
@@ -155,7 +173,8 @@ def _json_ld(tree: Any) -> list[dict[str, Any]]:
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
         try:
-            data = json.loads(script.text)
+            # strict=False: raw newlines inside strings are common in hand-built JSON-LD
+            data = json.loads(_CDATA.sub("", script.text), strict=False)
         except ValueError:
             continue
         stack = data if isinstance(data, list) else [data]
@@ -222,7 +241,8 @@ _URL_DATES = (
 _STAMP = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?(?:[\sT]*(\d{1,2})[:：](\d{2})"
                     r"(?:[:：](\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
 # an epoch stamp cannot be misread, so it goes first (Sputnik's 2019 pages label Moscow time as "Z" elsewhere)
-_META_DATE_KEYS = ("analytics:p_ts", "publishdate", "article:published_time", "og:published_time", "datepublished",
+_META_DATE_KEYS = ("analytics:p_ts", "publishdate", "article:published_time", "og:published_time",
+                   "og:article:published_time", "datepublished",
                    "pubdate", "publish-date", "publish_date", "dc.date.issued", "sailthru.date")
 
 
@@ -311,24 +331,55 @@ def _site_tz(url: str, hints: CleaningHints, html_lang: str | None, title: str |
     return None
 
 
-def _stated_dates(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], hints: CleaningHints,
-                  tz: tzinfo | None) -> Iterator[_Stamp]:
-    """What the page itself states, in order of trust: data-unixtime, meta, JSON-LD, the visible date."""
-    for element in tree.xpath("//*[@data-unixtime][1]"):
-        stamp = _parse_stamp(element.get("data-unixtime", ""), "meta", tz)
-        if stamp:
-            yield stamp
+# JSON-LD items that describe the article itself (a page's graph also holds its site, videos, breadcrumbs)
+_ARTICLE_TYPES = re.compile(r"Article|Posting|Report|WebPage", re.I)
+
+
+def _structured_dates(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]],
+                      tz: tzinfo | None) -> list[_Stamp]:
+    """Publication dates the page states for machines: meta tags, JSON-LD, microdata (page order of trust)."""
+    found: list[_Stamp] = []
     for key in _META_DATE_KEYS:
         if key in meta:
             stamp = _parse_stamp(meta[key], "meta", tz)
             if stamp:
-                yield stamp
-    for item in ld:
+                found.append(stamp)
+    typed = [item for item in ld if _ARTICLE_TYPES.search(str(item.get("@type") or ""))]
+    for item in typed or ld:
         value = item.get("datePublished")
         if isinstance(value, str):
             stamp = _parse_stamp(value, "json-ld", tz)
             if stamp:
-                yield stamp
+                found.append(stamp)
+    # microdata on a visible element (<div itemprop="datePublished" content="...">); <meta> is in `meta`
+    for element in tree.xpath("//*[@itemprop='datePublished'][not(self::meta)][@content or @datetime][1]"):
+        stamp = _parse_stamp(element.get("datetime") or element.get("content") or "", "html", tz)
+        if stamp:
+            found.append(stamp)
+    return found
+
+
+def _earliest(stamps: list[_Stamp]) -> _Stamp:
+    """The earliest stated day, as a full timestamp when one is stated for it."""
+    day = min(s.day for s in stamps)
+    same = [s for s in stamps if s.day == day]
+    return next((s for s in same if s.value is not None), same[0])
+
+
+def _stated_dates(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], hints: CleaningHints,
+                  tz: tzinfo | None, flags: list[str]) -> Iterator[_Stamp]:
+    """What the page itself states, in order of trust: data-unixtime, meta and JSON-LD, the visible date."""
+    for element in tree.xpath("//*[@data-unixtime][1]"):
+        stamp = _parse_stamp(element.get("data-unixtime", ""), "meta", tz)
+        if stamp:
+            yield stamp
+    structured = _structured_dates(tree, meta, ld, tz)
+    if len({s.day for s in structured}) > 1:
+        # the tags disagree: sites refresh article:published_time, sailthru.date and the like when
+        # they edit or republish, and keep the first day in another tag, so the earliest is the original
+        flags.append("date-disagreement")
+        yield _earliest(structured)
+    yield from structured
     for element in _select(tree, hints.date_selector)[:2]:
         raw = element.get("data-unixtime") or element.get("datetime") or _text_of(element)
         stamp = _parse_stamp(raw, "html", tz)
@@ -373,14 +424,14 @@ def _published(tree: Any, url: str, meta: dict[str, str], ld: list[dict[str, Any
                feed_date: str | None, tz: tzinfo | None, flags: list[str]) -> tuple[str | None, str]:
     url_day = _url_day(url)
     # read lazily: most pages settle on the first stated timestamp, and the later probes scan the tree
-    stated = _stated_dates(tree, meta, ld, hints, tz)
+    stated = _stated_dates(tree, meta, ld, hints, tz, flags)
     if url_day:
         disagree = False
         for stamp in stated:
             if stamp.day == url_day and stamp.value is not None:
                 return _format(stamp), stamp.source
             disagree = disagree or stamp.day != url_day
-        if disagree:
+        if disagree and "date-disagreement" not in flags:
             flags.append("date-disagreement")
         return url_day, "url"
     first = next(stated, None)
@@ -403,8 +454,10 @@ def _guess_date(tree: Any, url: str) -> str | None:
     try:
         import htmldate
         # htmldate may prune what it reads: hand it a copy, the tree is still needed
+        # the same search plain Trafilatura runs (extensive): a guess no better than its own would
+        # put veille below the baseline on pages that state nothing
         found = htmldate.find_date(copy.deepcopy(tree), url=url or None, original_date=True,
-                                   extensive_search=False)
+                                   extensive_search=True)
     except Exception:  # noqa: BLE001 - a date guess is optional; a failure leaves the date empty
         found = None
     return str(found) if found else None

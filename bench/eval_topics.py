@@ -1,94 +1,79 @@
-"""Topic models on real labelled news: plain TF-IDF + logistic regression vs veille's model, side by side.
+"""Topics: quality (rules, model, TF-IDF + LogReg baseline from the same run) and classify throughput.
 
-Trains on masakhanews few-shot (50 per label) and evaluates on its dev split
-(English, French), and on sib200 train/dev for a few languages. Prints
-per-topic precision/recall/F1 and macro-F1 per language; writes JSON.
+Quality is `veille eval topics` (pipeline.evaluation.topics). Throughput: the
+packaged default topics and a model trained on masakhanews fewshot_50 (eng)
+together, tagging the real masakhanews dev articles (each made distinct by an
+id prefix) in chunks of 64 like `veille classify`, in one process pinned to
+one core.
 
-    .venv/bin/python bench/eval_topics.py [--data /work/shared/data/topics] [--out var/bench/eval_topics.json]
+    .venv/bin/python bench/eval_topics.py [--data ../shared/data/topics] [--out var/bench/eval_topics.json]
+                                          [--quick] [--skip-quality]
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
-import platform
-import sys
-import time
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+import os
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import precision_recall_fscore_support
-from sklearn.pipeline import Pipeline
+# One core: BLAS and OpenMP threads off before numpy loads.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from pipeline.topics.model import document, fit
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
-SIB_LANGS = ("eng_Latn", "fra_Latn", "zho_Hans", "rus_Cyrl", "arb_Arab")
+from pipeline.evaluation import topics as evaluation  # noqa: E402
+from pipeline.topics import Tagger, fit, load_rules  # noqa: E402
 
-
-def read(path: Path) -> tuple[list[str], list[str], list[str]]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    return [r["category"] for r in rows], [r.get("headline") or "" for r in rows], [r["text"] for r in rows]
+CHUNK = 64
 
 
-def baseline_predict(train: tuple[list[str], list[str], list[str]], test: tuple[list[str], list[str], list[str]]) -> list[str]:
-    pipe = Pipeline([("tfidf", TfidfVectorizer()), ("clf", LogisticRegression(max_iter=1000))])
-    pipe.fit([document(t, x) for t, x in zip(train[1], train[2], strict=True)], train[0])
-    return [str(p) for p in pipe.predict([document(t, x) for t, x in zip(test[1], test[2], strict=True)])]
-
-
-def veille_predict(train: tuple[list[str], list[str], list[str]], test: tuple[list[str], list[str], list[str]]) -> list[str]:
-    model = fit(*train)
-    scores = model.predict_scores_batch(list(zip(test[1], test[2], strict=True)))
-    return [max(s, key=lambda k: s[k]) for s in scores]
-
-
-def score(gold: list[str], pred: list[str]) -> dict[str, Any]:
-    labels = sorted(set(gold))
-    p, r, f, n = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
-    per = {lab: {"precision": round(float(p[i]), 3), "recall": round(float(r[i]), 3), "f1": round(float(f[i]), 3),
-                 "support": int(n[i])} for i, lab in enumerate(labels)}
-    return {"macro_f1": round(sum(float(x) for x in f) / len(labels), 3), "per_topic": per}
-
-
-def datasets(data: Path) -> list[tuple[str, Path, Path]]:
-    out = [(f"masakhanews/{lang}", data / "masakhanews" / "fewshot_50" / lang / "train.tsv",
-            data / "masakhanews" / lang / "dev.tsv") for lang in ("eng", "fra")]
-    out += [(f"sib200/{lang}", data / "sib200" / lang / "train.tsv", data / "sib200" / lang / "dev.tsv")
-            for lang in SIB_LANGS]
-    return [d for d in out if d[1].is_file() and d[2].is_file()]
+def throughput(data: Path, articles: int) -> dict[str, Any]:
+    """Articles per second, default topics + trained model, one core."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    train = evaluation.read(data / "masakhanews" / "fewshot_50" / "eng" / "train.tsv")
+    pool: list[tuple[str, str, str | None]] = []
+    for lang, code in (("eng", "en"), ("fra", "fr")):
+        _, titles, texts = evaluation.read(data / "masakhanews" / lang / "dev.tsv")
+        pool += [(t, x, code) for t, x in zip(titles, texts, strict=True)]
+    items = [(f"{i} {pool[i % len(pool)][0]}", f"{i} {pool[i % len(pool)][1]}", pool[i % len(pool)][2])
+             for i in range(articles)]
+    tagger = Tagger(load_rules(), fit(*train))
+    tagger.tag_batch(items[:CHUNK])  # warm-up: feature names and caches
+    started = time.perf_counter()
+    tags = 0
+    for at in range(0, len(items), CHUNK):
+        tags += sum(len(r) for r in tagger.tag_batch(items[at:at + CHUNK]))
+    seconds = time.perf_counter() - started
+    chars = sum(len(t) + len(x) for t, x, _ in items) / len(items)
+    return {"articles": len(items), "seconds": round(seconds, 2), "articles_per_second": round(len(items) / seconds),
+            "mean_chars": round(chars), "tags": tags}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default="/work/shared/data/topics", help="folder with masakhanews/ and sib200/")
+    parser.add_argument("--data", default="../shared/data/topics", help="folder with masakhanews/ and sib200/")
     parser.add_argument("--out", default="var/bench/eval_topics.json")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true", help="only the throughput figure")
+    parser.add_argument("--articles", type=int, default=3000)
     args = parser.parse_args()
-    results: dict[str, Any] = {"measured": datetime.now(UTC).isoformat(timespec="seconds"),
-                               "machine": f"{platform.node()} {platform.machine()} {platform.processor()}".strip(),
-                               "datasets": {}}
-    print(f"{'dataset':22} {'n':>4} {'baseline':>9} {'veille':>7} {'train s':>8}")
-    for name, train_path, dev_path in datasets(Path(args.data)):
-        train, dev = read(train_path), read(dev_path)
-        base = score(dev[0], baseline_predict(train, dev))
-        started = time.perf_counter()
-        ours = score(dev[0], veille_predict(train, dev))
-        seconds = round(time.perf_counter() - started, 2)
-        results["datasets"][name] = {"train": len(train[0]), "dev": len(dev[0]), "baseline": base, "veille": ours,
-                                     "veille_seconds": seconds}
-        print(f"{name:22} {len(dev[0]):>4} {base['macro_f1']:>9.3f} {ours['macro_f1']:>7.3f} {seconds:>8.2f}")
-        for lab, v in ours["per_topic"].items():
-            b = base["per_topic"][lab]
-            print(f"    {lab:20} P/R/F1 baseline {b['precision']:.2f}/{b['recall']:.2f}/{b['f1']:.2f}"
-                  f"   veille {v['precision']:.2f}/{v['recall']:.2f}/{v['f1']:.2f}")
-    out = Path(args.out)
+    data, out = Path(args.data), Path(args.out)
+    result: dict[str, Any] = {}
+    if not args.skip_quality:
+        quality = out.with_name(out.stem + "_quality.json")
+        sys.stdout.write(evaluation.run(data, quality, args.quick))
+        result["quality"] = json.loads(quality.read_text(encoding="utf-8"))
+    speed = throughput(data, 500 if args.quick else args.articles)
+    result["throughput"] = speed
+    print(f"classify, default topics + model, one core: {speed['articles_per_second']} articles/s "
+          f"({speed['articles']} articles of {speed['mean_chars']} characters on average in {speed['seconds']} s)")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {out}")
     return 0
 

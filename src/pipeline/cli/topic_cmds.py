@@ -1,4 +1,4 @@
-"""`veille topics train` and `veille classify`."""
+"""`veille topics train|backtest|sample` and `veille classify`."""
 
 from __future__ import annotations
 
@@ -23,18 +23,36 @@ CHUNK = 64
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = add_command(sub, "topics", "manage tracked topics (train a model from labelled examples)",
-                    "veille topics train --examples labelled.tsv --out topics.model", not_implemented)
+    p = add_command(sub, "topics", "manage tracked topics: train a model, backtest new rules, sample tagged articles",
+                    "veille topics backtest --rules new-topics.yaml --since 2026-01-01", not_implemented)
     tsub = p.add_subparsers(dest="topics_command", metavar="ACTION")
     t = add_command(tsub, "train", "train a topic model from a TSV of category/headline/text",
                     "veille topics train --examples labelled.tsv --out topics.model", cmd_train)
     t.add_argument("--examples", required=True, metavar="FILE.tsv")
     t.add_argument("--out", required=True, metavar="MODEL")
+    t = add_command(tsub, "backtest", "re-tag the stored articles with new rules: per topic, what the change adds "
+                    "and removes (read-only)", "veille topics backtest --rules new-topics.yaml --since 2026-01-01",
+                    cmd_backtest)
+    t.add_argument("--rules", required=True, metavar="NEW.yaml", help="the topics file to try")
+    t.add_argument("--against", metavar="OLD.yaml", help="compare with these rules instead of the stored tags")
+    t.add_argument("--model", metavar="MODEL", help="trained model used beside the rules (default: topics_model)")
+    t.add_argument("--since", metavar="DATE", help="only articles published (or first seen) on or after DATE")
+    t.add_argument("--examples", type=int, default=3, metavar="N", help="example titles per topic and side")
+    t.add_argument("--format", choices=("table", "json"), default="table")
+    t = add_command(tsub, "sample", "a seeded random sample of stored articles tagged TOPIC, for precision labelling",
+                    "veille topics sample ai -n 50 --seed 1 --format csv > ai-sample.csv", cmd_sample)
+    t.add_argument("topic", metavar="TOPIC")
+    t.add_argument("-n", type=int, default=50, metavar="N", help="sample size (default 50)")
+    t.add_argument("--seed", type=int, default=0, metavar="N", help="random seed, so a sample can be drawn again")
+    t.add_argument("--since", metavar="DATE", help="only articles published (or first seen) on or after DATE")
+    t.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     p = add_command(sub, "classify", 'tag {"id", "title", "text", "language"?} JSON lines on stdin with topics',
                     "veille classify --topics topics.yaml < articles.jsonl", cmd_classify)
     p.add_argument("--topics", metavar="YAML", help="topics rules file")
     p.add_argument("--model", metavar="MODEL", help="trained topic model file")
+    p.add_argument("--spans", action="store_true",
+                   help='also list where each rule term matched: "spans": [{"term", "field", "start", "end"}]')
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -118,6 +136,50 @@ def cmd_classify(args: argparse.Namespace) -> int:
             if n in errors:
                 write_json_line({"id": rid, "error": errors[n]})
             else:
-                write_json_line({"id": rid, "topics": [{"topic": m.topic, "score": m.score, "evidence": m.evidence}
-                                                       for m in results[n]]})
+                write_json_line({"id": rid, "topics": [_topic(m, args.spans) for m in results[n]]})
+    return 0
+
+
+def _topic(match: Any, spans: bool) -> dict[str, Any]:
+    out = {"topic": match.topic, "score": match.score, "evidence": match.evidence}
+    if spans:
+        out["spans"] = match.spans
+    return out
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Re-tag the warehouse history with new rules and print what changes per topic."""
+    from pipeline.topics import ModelError, RulesError, Tagger, TaggingError, load_model, load_rules
+    from pipeline.topics.backtest import BacktestError, backtest, render_backtest, report_json
+
+    cfg = load_settings(args)
+    if args.examples < 0:
+        raise BadInput(f"--examples must be 0 or more, got {args.examples}")
+    try:
+        model_file = args.model if args.model is not None else (cfg.topics_model or None)
+        model = load_model(Path(model_file)) if model_file else None
+        new = Tagger(load_rules(args.rules, default_threshold=cfg.min_topic_score), model)
+        old = (Tagger(load_rules(args.against, default_threshold=cfg.min_topic_score), model)
+               if args.against else None)
+        report = backtest(Path(cfg.db), cfg.read_wait, new, old, since=args.since, examples=args.examples)
+    except (RulesError, ModelError, TaggingError, BacktestError) as exc:
+        raise BadInput(str(exc)) from exc
+    if args.format == "json":
+        write_json_line(report_json(report))
+    else:
+        sys.stdout.write(render_backtest(report))
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Print a seeded random sample of articles tagged with a topic."""
+    from pipeline import output
+    from pipeline.topics.backtest import SAMPLE_COLUMNS, BacktestError, sample
+
+    cfg = load_settings(args)
+    try:
+        rows = sample(Path(cfg.db), cfg.read_wait, args.topic, args.n, seed=args.seed, since=args.since)
+    except BacktestError as exc:
+        raise BadInput(str(exc)) from exc
+    sys.stdout.write(output.render(SAMPLE_COLUMNS, rows, args.format))
     return 0

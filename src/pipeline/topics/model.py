@@ -41,6 +41,14 @@ MAX_CHARS = 6000
 # and Russian; calibration folds: 5 when every label has that many examples.
 SVM_C = 1.0
 CALIBRATION_FOLDS = 5
+# Features shown as a model tag's evidence.
+TOP_FEATURES = 5
+
+
+def _readable(name: str) -> str:
+    """'words__cloud' -> 'cloud'; 'chars__ 5g' -> '" 5g"' (character n-grams keep their spaces visible)."""
+    kind, _, value = name.partition("__")
+    return f'"{value}"' if kind == "chars" else value
 
 
 class ModelError(ValueError):
@@ -125,6 +133,7 @@ class TopicModel:
         self.meta = meta or {}
         classes = [str(c) for c in pipeline.classes_]
         self._order = [classes.index(label) for label in labels]
+        self._explain: tuple[Any, list[str]] | None = None
 
     def predict_scores(self, title: str, text: str) -> dict[str, float]:
         """Probability of every label for one article."""
@@ -132,11 +141,50 @@ class TopicModel:
 
     def predict_scores_batch(self, items: Sequence[tuple[str, str]]) -> list[dict[str, float]]:
         """Probabilities of every label for each (title, text)."""
+        return self.predict_with_features(items, 0)[0]
+
+    def predict_with_features(self, items: Sequence[tuple[str, str]], top: int = TOP_FEATURES
+                              ) -> tuple[list[dict[str, float]], list[dict[str, list[str]]]]:
+        """Probabilities of every label for each (title, text), and per label the features that pushed it up most.
+
+        A feature's push is its TF-IDF value times the label's linear weight
+        (averaged over the calibration folds); word features read as the word,
+        character n-grams as the characters between quotes.
+        """
         if not items:
-            return []
-        probs = self.pipeline.predict_proba([document(t, x) for t, x in items])
-        return [{label: float(row[i]) for label, i in zip(self.labels, self._order, strict=True)}
-                for row in np.asarray(probs)]
+            return [], []
+        features = self.pipeline.named_steps["features"]
+        clf = self.pipeline.named_steps["clf"]
+        x = features.transform([document(t, x) for t, x in items])
+        probs = np.asarray(clf.predict_proba(x))
+        scores = [{label: float(row[i]) for label, i in zip(self.labels, self._order, strict=True)} for row in probs]
+        if top <= 0:
+            return scores, [{} for _ in items]
+        coef, names = self._explainer()
+        out: list[dict[str, list[str]]] = []
+        x = x.tocsr()
+        for n in range(x.shape[0]):
+            cols, vals = x.indices[x.indptr[n]:x.indptr[n + 1]], x.data[x.indptr[n]:x.indptr[n + 1]]
+            found: dict[str, list[str]] = {}
+            for label, i in zip(self.labels, self._order, strict=True):
+                # Two labels: one weight vector, positive toward the second class.
+                weights = coef[i, cols] if coef.shape[0] > 1 else coef[0, cols] * (1.0 if i == 1 else -1.0)
+                contrib = vals * weights
+                best = np.argsort(-contrib)[:top]
+                found[label] = [names[cols[j]] for j in best if contrib[j] > 0]
+            out.append(found)
+        return scores, out
+
+    def _explainer(self) -> tuple[Any, list[str]]:
+        if self._explain is None:
+            clf = self.pipeline.named_steps["clf"]
+            if hasattr(clf, "calibrated_classifiers_"):
+                coef = np.mean([np.asarray(c.estimator.coef_) for c in clf.calibrated_classifiers_], axis=0)
+            else:
+                coef = np.asarray(clf.coef_)
+            names = [_readable(str(n)) for n in self.pipeline.named_steps["features"].get_feature_names_out()]
+            self._explain = (coef, names)
+        return self._explain
 
     def save(self, out: Path) -> None:
         """Write the model as one file."""

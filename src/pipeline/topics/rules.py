@@ -34,6 +34,18 @@ TITLE_BOOST when one occurrence is in the title, plus REPEAT_BONUS x weight per
 further occurrence up to MAX_REPEATS, plus group_weight when the groups hold,
 plus each satisfied near rule's weight. When the article's language has no
 rules (or is unknown) every language is tried and the best score counts.
+
+A passing mention is not a subject: in a long text (LONG_TEXT characters or
+more), when the topic's weighted terms occur at most PASSING_MAX times and
+never in the title, the score is multiplied by PASSING_FACTOR. An article
+about a subject names it in its headline or keeps coming back to it; a
+feature on drones that names AI once is not about AI. Two naming phrases
+(weight 2 each) still reach a threshold of 2.
+
+Evidence: ``TopicMatch.evidence`` lists the distinct matched strings as they
+appear (what reports highlight), ``TopicMatch.spans`` where they are:
+``{"term", "field": "title"|"text", "start", "end"}`` with character offsets
+into that field.
 """
 
 from __future__ import annotations
@@ -55,6 +67,10 @@ TITLE_BOOST = 1.5
 REPEAT_BONUS = 0.5
 MAX_REPEATS = 3
 MAX_EVIDENCE = 12
+MAX_SPANS = 24
+LONG_TEXT = 1500
+PASSING_MAX = 2
+PASSING_FACTOR = 0.5
 COMBINE_MODES = ("rules", "model", "both", "either")
 PACKAGED = "data/topics.yaml"
 _TOPIC_KEYS = {"label", "threshold", "languages", "model", "model_threshold", "combine"}
@@ -70,11 +86,12 @@ class RulesError(ValueError):
 
 @dataclass(frozen=True)
 class TopicMatch:
-    """One topic found in an article: its score and the matched strings as they appear in the text."""
+    """One topic found in an article: its score, the matched strings as they appear, and where they are."""
 
     topic: str
     score: float
     evidence: list[str] = field(default_factory=list)
+    spans: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -166,18 +183,19 @@ class RuleSet:
             if part:
                 self._find(part, in_title, occurrences, evidence_of)
         lang = _base_language(language)
+        long_text = len(text or "") >= LONG_TEXT
         out: dict[str, TopicMatch] = {}
         for topic in self.topics:
             blocks = [topic.languages[lang]] if lang in topic.languages else list(topic.languages.values())
             if any(tid in occurrences for b in blocks for tid in b.negative):
                 continue
-            best: tuple[float, list[str]] = (0.0, [])
+            best: tuple[float, list[str], list[dict[str, Any]]] = (0.0, [], [])
             for block in blocks:
-                scored = _score_block(block, occurrences, evidence_of)
+                scored = _score_block(block, occurrences, evidence_of, long_text)
                 if scored[0] > best[0]:
                     best = scored
             if best[0] > 0:
-                out[topic.id] = TopicMatch(topic.id, round(best[0], 4), best[1][:MAX_EVIDENCE])
+                out[topic.id] = TopicMatch(topic.id, round(best[0], 4), best[1][:MAX_EVIDENCE], best[2])
         return out
 
     def _find(self, part: str, in_title: bool, occurrences: dict[int, list[_Occurrence]],
@@ -258,13 +276,14 @@ def _base_language(language: str | None) -> str | None:
     return re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0] or None
 
 
-def _score_block(block: _Block, occ: dict[int, list[_Occurrence]],
-                 evidence_of: dict[tuple[int, int, bool], str]) -> tuple[float, list[str]]:
+def _score_block(block: _Block, occ: dict[int, list[_Occurrence]], evidence_of: dict[tuple[int, int, bool], str],
+                 long_text: bool = False) -> tuple[float, list[str], list[dict[str, Any]]]:
     used: list[_Occurrence] = []
+    shown: list[_Occurrence] = []
     score = 0.0
     if block.groups:
         if not all(any(t in occ for t in group) for group in block.groups):
-            return 0.0, []
+            return 0.0, [], []
         score += block.group_weight
         used += [occ[t][0] for group in block.groups for t in group if t in occ]
     # A term inside a longer matched term of the same block ("numérique" in
@@ -278,18 +297,30 @@ def _score_block(block: _Block, occ: dict[int, list[_Occurrence]],
         boost = TITLE_BOOST if any(h.in_title for h in hits) else 1.0
         score += weight * boost + REPEAT_BONUS * weight * min(len(hits) - 1, MAX_REPEATS - 1)
         used.append(hits[0])
+        shown += hits
     for a, b, within, weight in block.near:
         pair = _near_pair(occ.get(a, []), occ.get(b, []), within)
         if pair is not None:
             score += weight
             used += list(pair)
+    if long_text and shown and len(shown) <= PASSING_MAX and not any(h.in_title for h in shown):
+        score *= PASSING_FACTOR
     used.sort(key=lambda o: (not o.in_title, o.start))
     evidence: list[str] = []
     for o in used:
         s = evidence_of[(o.start, o.end, o.in_title)]
         if s not in evidence:
             evidence.append(s)
-    return score, evidence
+    # The occurrences behind the evidence strings first, then further ones up to the cap.
+    picked: dict[tuple[bool, int, int], _Occurrence] = {}
+    for o in used + sorted(shown, key=lambda o: (not o.in_title, o.start)):
+        if len(picked) >= MAX_SPANS:
+            break
+        picked.setdefault((o.in_title, o.start, o.end), o)
+    located: list[dict[str, Any]] = [
+        {"term": evidence_of[(o.start, o.end, o.in_title)], "field": "title" if o.in_title else "text",
+         "start": o.start, "end": o.end} for o in sorted(picked.values(), key=lambda o: (not o.in_title, o.start))]
+    return score, evidence, located
 
 
 def _near_pair(xs: list[_Occurrence], ys: list[_Occurrence],

@@ -20,7 +20,8 @@ class TaggingError(ValueError):
 class Tagger:
     """Rules and/or a model behind one classify call.
 
-    Model alone: every model label with its probability. Rules alone: topics at
+    Model alone: every model label with its probability, its evidence the
+    features that pushed that label up most. Rules alone: topics at
     or over their threshold. Both: each rule topic per its ``combine``; a model
     probability p counts as ``threshold * p / model_threshold`` so that a model
     match at its threshold weighs like a rule match at its threshold, and the
@@ -49,23 +50,26 @@ class Tagger:
 
     def tag_batch(self, items: Sequence[Item]) -> list[list[TopicMatch]]:
         """Topics of each (title, text, language), best first."""
-        probs: list[dict[str, float]] = ([{} for _ in items] if self.model is None
-                                         else self.model.predict_scores_batch([(t, x) for t, x, _ in items]))
+        probs: list[dict[str, float]] = [{} for _ in items]
+        features: list[dict[str, list[str]]] = [{} for _ in items]
+        if self.model is not None:
+            probs, features = self.model.predict_with_features([(t, x) for t, x, _ in items])
         if self.rules is None:
-            return [sorted((TopicMatch(label, round(p, 4), []) for label, p in row.items()),
-                           key=lambda m: (-m.score, m.topic)) for row in probs]
+            return [sorted((TopicMatch(label, round(p, 4), feats.get(label, [])) for label, p in row.items()),
+                           key=lambda m: (-m.score, m.topic)) for row, feats in zip(probs, features, strict=True)]
         out: list[list[TopicMatch]] = []
-        for (title, text, language), row in zip(items, probs, strict=True):
+        for (title, text, language), row, feats in zip(items, probs, features, strict=True):
             if self.model is None:
                 out.append(self.rules.classify(title, text, language))
                 continue
             found = self.rules.evaluate(title, text, language)
-            hits = [m for m in (_combine(t, found.get(t.id), row) for t in self.rules.topics) if m is not None]
+            hits = [m for m in (_combine(t, found.get(t.id), row, feats) for t in self.rules.topics) if m is not None]
             out.append(sorted(hits, key=lambda m: (-m.score, m.topic)))
         return out
 
 
-def _combine(topic: Topic, rule: TopicMatch | None, probs: dict[str, float]) -> TopicMatch | None:
+def _combine(topic: Topic, rule: TopicMatch | None, probs: dict[str, float],
+             features: dict[str, list[str]]) -> TopicMatch | None:
     rule_ok = rule is not None and rule.score >= topic.threshold
     if topic.model is None or topic.combine == "rules":
         return rule if rule_ok else None
@@ -77,5 +81,7 @@ def _combine(topic: Topic, rule: TopicMatch | None, probs: dict[str, float]) -> 
         return None
     scores = ([rule.score] if rule_ok and rule is not None and topic.combine != "model" else []) + \
         ([model_score] if model_ok else [])
-    evidence = rule.evidence if rule is not None else []
-    return TopicMatch(topic.id, round(max(scores), 4), list(evidence))
+    # Rule evidence when the rules matched (terms with positions), else the model's top features.
+    if rule_ok and rule is not None:
+        return TopicMatch(topic.id, round(max(scores), 4), list(rule.evidence), list(rule.spans))
+    return TopicMatch(topic.id, round(max(scores), 4), list(features.get(topic.model, [])))

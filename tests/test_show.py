@@ -27,7 +27,8 @@ def _db(tmp_path: Path) -> Path:
                                   deleted_at="2026-01-09T00:00:00+00:00"),
                          {**_article("b1", "sputnik-fr", "fr", "2026-01-06T09:00:00+03:00"), "story_id": "st-b1"}],
             "article_topics": [{"article_id": "a1", "topic": "digital-economy", "rules_version": "r1", "score": 3.0,
-                                "evidence": ["économie numérique"]}],
+                                "evidence": ["économie numérique"],
+                                "spans": [{"term": "économie numérique", "field": "text", "start": 3, "end": 21}]}],
             "revisions": [{"article_id": "a1", "revision": 1, "kind": "edited", "seen_at": "2026-01-07T00:00:00+00:00",
                            "content_hash": "h2", "title": "Title of a1", "text": "Text of a1, edited.",
                            "diff": "-Text of a1.\n+Text of a1, edited."}],
@@ -50,6 +51,7 @@ def test_show_json_has_every_copy_with_topics_revisions_and_captures(tmp_path: P
     assert shown["id"] == "st-a1" and [c["id"] for c in shown["copies"]] == ["a1", "a2"]
     a1, a2 = shown["copies"]
     assert a1["topics"][0]["topic"] == "digital-economy" and a1["topics"][0]["evidence"] == ["économie numérique"]
+    assert a1["topics"][0]["spans"][0]["start"] == 3
     assert [r["kind"] for r in a1["revisions"]] == ["edited"]
     assert a1["captures"][0]["warc_file"] == "var/archive/run1.warc.gz" and a1["captures"][0]["warc_offset"] == 1234
     assert a2["deleted_at"] is not None and a2["captures"] == []

@@ -137,7 +137,8 @@ def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None,
         batch.add("articles", article)
         for match in tagger.tag(article["title"] or "", article["text"], article["language"]):
             batch.add("article_topics", {"article_id": aid, "topic": match.topic, "rules_version": tagger.version,
-                                         "score": round(match.score, 4), "evidence": match.evidence})
+                                         "score": round(match.score, 4), "evidence": match.evidence,
+                                         "spans": match.spans})
             batch.counts["topic_matches"] += 1
     batch.counts["articles"] = len(articles)
 

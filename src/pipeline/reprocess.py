@@ -89,7 +89,8 @@ def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
         for match in rules.tag(article["title"] or "", article["text"], article["language"]):
             pending["article_topics"].append({"article_id": article["id"], "topic": match.topic,
                                               "rules_version": rules.version, "score": round(match.score, 4),
-                                              "evidence": match.evidence})
+                                              "evidence": match.evidence,
+                                              "spans": match.spans})
             result.topic_matches += 1
         if len(pending["articles"]) >= BATCH:
             flush()

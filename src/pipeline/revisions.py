@@ -312,7 +312,8 @@ def merge(cfg: Settings, batch: RevisitBatch) -> None:
     # an edited text is tagged again: a tag on words that were removed must not outlive them
     tag = tagger(cfg)
     topic_rows = [{"article_id": a["id"], "topic": m.topic, "rules_version": tag.version,
-                   "score": round(m.score, 4), "evidence": m.evidence}
+                   "score": round(m.score, 4), "evidence": m.evidence,
+                   "spans": m.spans}
                   for a in batch.edited for m in tag.tag(a["title"] or "", a["text"], a["language"])]
     groups: list[dict[str, list[dict[str, Any]]]] = [
         {"pages": batch.pages, "revisions": [c.row() for c in batch.changes], "articles": batch.edited,

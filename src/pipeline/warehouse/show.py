@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -44,8 +45,11 @@ def describe(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | None:
     copies = _rows(con, _COPIES, [story_id])
     for copy in copies:
         aid = copy["id"]
-        copy["topics"] = _rows(con, "SELECT topic, score, rules_version, evidence FROM article_topics "
+        copy["topics"] = _rows(con, "SELECT topic, score, rules_version, evidence, spans FROM article_topics "
                                     "WHERE article_id = ? ORDER BY score DESC, topic", [aid])
+        for topic in copy["topics"]:
+            # DuckDB hands JSON columns back as text
+            topic["spans"] = json.loads(topic["spans"]) if isinstance(topic["spans"], str) else topic["spans"]
         copy["revisions"] = _rows(con, "SELECT revision, kind, seen_at, content_hash, diff FROM revisions "
                                        "WHERE article_id = ? ORDER BY revision", [aid])
         # every capture of the page, newest first: the WARC file and offset are what a citation points to

@@ -37,7 +37,7 @@ def prepare_schema(cfg: Settings) -> None:
 @task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE, task_run_name="crawl-{source_id}")
 def crawl_source(cfg: Settings, source_id: str, run_id: str, day: date, backfill_days: int | None = None) -> str:
     """Crawl one source in its own Scrapy process (touches the network: retried)."""
-    source = sources_mod.get(source_id)
+    source = sources_mod.get(source_id, cfg)
     out = daily.run_dir(cfg, run_id, source_id)
     daily.prepare_crawl(cfg, source, out)
     code = daily.crawl(cfg, source, out, run_id, day, backfill_days)
@@ -52,7 +52,7 @@ def load_source(cfg: Settings, source_id: str, out: str, run_id: str, day: date)
     """Clean, tag, group and load one crawl (touches the warehouse: retried)."""
     from pathlib import Path
 
-    return daily.load(cfg, sources_mod.get(source_id), Path(out), run_id, day)
+    return daily.load(cfg, sources_mod.get(source_id, cfg), Path(out), run_id, day)
 
 
 @task(cache_policy=NO_CACHE)
@@ -99,7 +99,7 @@ def _run(as_of: str | None, sources: list[str] | None, mirror: str | None, confi
     cfg = _settings(config, overrides)
     day = daily.today(cfg, as_of)
     run_id = daily.new_run_id()
-    chosen = [s.id for s in sources_mod.select(sources or cfg.sources or None)]
+    chosen = [s.id for s in sources_mod.select(sources or cfg.sources or None, cfg)]
     prepare_schema(cfg)
     results: list[SourceResult] = []
     crawls = {sid: crawl_source.submit(cfg, sid, run_id, day, backfill_days) for sid in chosen}

@@ -61,7 +61,7 @@ def plan_revisit(cfg: Settings, source_ids: list[str], run_id: str) -> dict[str,
 @task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE, task_run_name="revisit-{source_id}")
 def revisit_crawl(cfg: Settings, source_id: str, out: str, run_id: str) -> str:
     """Re-fetch one source's planned URLs in their own Scrapy process (touches the network: retried)."""
-    code = revisions.crawl(cfg, sources_mod.get(source_id), Path(out), run_id)
+    code = revisions.crawl(cfg, sources_mod.get(source_id, cfg), Path(out), run_id)
     if code != 0:
         raise RuntimeError(f"revisit crawl of {source_id} exited with status {code}")
     return out
@@ -71,7 +71,7 @@ def revisit_crawl(cfg: Settings, source_id: str, out: str, run_id: str) -> str:
       tags=[WAREHOUSE_TAG])
 def load_revisions(cfg: Settings, source_id: str, out: str, run_id: str) -> revisions.RevisitResult:
     """Record edits and removals found by one source's revisit (touches the warehouse: retried)."""
-    return revisions.load(cfg, sources_mod.get(source_id), Path(out), run_id)
+    return revisions.load(cfg, sources_mod.get(source_id, cfg), Path(out), run_id)
 
 
 @flow(name="veille-revisit")
@@ -81,7 +81,7 @@ def revisit_flow(sources: list[str] | None = None, mirror: str | None = None, co
     overrides = {k: v for k, v in {"mirror": mirror, "db": db}.items() if v is not None}
     cfg = settings_mod.load(config).with_overrides(**overrides)
     run_id = daily.new_run_id()
-    chosen = [s.id for s in sources_mod.select(sources or cfg.sources or None)]
+    chosen = [s.id for s in sources_mod.select(sources or cfg.sources or None, cfg)]
     prepare_schema(cfg)
     planned = plan_revisit(cfg, chosen, run_id)
     crawls = {sid: revisit_crawl.submit(cfg, sid, out, run_id) for sid, out in planned.items()}

@@ -98,6 +98,27 @@ class GuardMiddleware:
             raise Refused(f"offsite redirect to {host}")
 
 
+class SourceProxyMiddleware:
+    """Sends every request of a crawl through the source's proxy (declaration `proxy` or setting `proxies`).
+
+    Scrapy's HttpProxyMiddleware does the proxying from `request.meta["proxy"]`. A replay mirror is local, so
+    no proxy applies then.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.mirror = _mirror_setting(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        proxy = getattr(self.crawler.spider, "proxy", None)
+        if proxy and not self.mirror and "proxy" not in request.meta:
+            request.meta["proxy"] = proxy
+
+
 class CrawlDelayMiddleware:
     """Applies a robots.txt Crawl-delay to the original host's download slot."""
 

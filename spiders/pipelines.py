@@ -15,6 +15,7 @@ from scrapy.http import Response
 
 from pipeline.archive import WarcArchive, archive_name
 from pipeline.settings import load as load_settings
+from pipeline.sources.reach import CHALLENGE_REASON
 from spiders.items import PageItem
 from spiders.source import page_from_response
 
@@ -52,6 +53,7 @@ class PageRecorder:
         self.by_status: Counter[str] = Counter()
         self.pages = 0
         self.failures = 0
+        self.challenges = 0
         self.articles = 0
         self.bytes = 0
         self._out: IO[str] | None = None
@@ -108,6 +110,7 @@ class PageRecorder:
             self.by_status[str(page.status)] += 1
         if page.failure:
             self.failures += 1
+            self.challenges += page.failure == CHALLENGE_REASON
         elif page.kind == "article" and page.status == 200:
             self.articles += 1
         self.bytes += page.bytes
@@ -136,7 +139,7 @@ class PageRecorder:
             "source_id": self.source_id, "run_id": self.run_id, "started": self.started,
             "finished": datetime.now(UTC).isoformat(timespec="seconds"), "requests": self.requests_sent(),
             "responses_by_status": dict(sorted(self.by_status.items())), "failures": self.failures,
-            "bytes": self.bytes, "articles": self.articles, "error": None,
+            "bytes": self.bytes, "articles": self.articles, "challenge_pages": self.challenges, "error": None,
         }
         (self.out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",
                                                    encoding="utf-8")

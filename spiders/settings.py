@@ -44,6 +44,8 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     # before OffsiteMiddleware (50) and RobotsTxtMiddleware (100): a refused host is not even asked for robots.txt
     "spiders.middlewares.GuardMiddleware": 40,
+    # before robots.txt (100), so robots.txt goes through the source's proxy too; HttpProxyMiddleware is at 750
+    "spiders.middlewares.SourceProxyMiddleware": 45,
     "spiders.middlewares.CrawlDelayMiddleware": 101,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.RetryAfterMiddleware": 550,

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
@@ -20,7 +21,7 @@ from twisted.python.failure import Failure
 from pipeline import feeds
 from pipeline import sources as sources_mod
 from pipeline.settings import load as load_settings
-from pipeline.sources import Source
+from pipeline.sources import Source, multipage, reach
 from pipeline.urls import canonical_url, url_host
 from spiders.items import PageItem
 from spiders.middlewares import is_private_host
@@ -159,6 +160,8 @@ class SourceSpider(Spider):
         self.seen = read_seen(seen)
         self.validators = read_validators(validators)
         self.max_articles = int(max_articles) if max_articles not in (None, "") else cfg.max_articles_per_source
+        # SourceProxyMiddleware sends every request of the crawl (robots.txt too) through this proxy
+        self.proxy = reach.proxy_for(self.source, cfg.proxies)
         self.scheduled: set[str] = set()
         self.refused: set[str] = set()
         # what feeds told about each article, whichever discovery method came first
@@ -231,6 +234,8 @@ class SourceSpider(Spider):
                 return None
             self.refused.add(url)
             return self._request(url, "article", self.parse_article)
+        # page 2+ of a multi-page article leads to its page 1, which fetches and stitches the rest
+        url = self.source.first_page(url) or url
         if not self.source.is_article_url(url):
             return None
         try:
@@ -260,9 +265,19 @@ class SourceSpider(Spider):
     # ---- callbacks ------------------------------------------------------------------------------------------
 
     def _settled(self, response: Response, kind: str) -> tuple[PageItem, bool]:
-        """The page record, and whether the body is worth parsing (a 200)."""
+        """The page record, and whether the body is worth parsing (a 200 that is not a challenge page)."""
         failure = None if response.status in (200, 304) else f"http {response.status}"
-        return page_from_response(response, kind, failure), response.status == 200
+        if response.status != 304 and response.body and self._is_challenge(response):
+            failure = reach.CHALLENGE_REASON
+        return page_from_response(response, kind, failure), response.status == 200 and failure is None
+
+    def _is_challenge(self, response: Response) -> bool:
+        headers = {k.decode("latin-1").lower(): (v[0] if v else b"").decode("latin-1")
+                   for k, v in response.headers.items()}
+        if not is_html(response):
+            # feeds and data sources only by the interstitial's own markup, never by words in their items
+            return bool(reach.challenge_reason(headers, response.body[:4096]) and b"<html" in response.body[:4096].lower())
+        return reach.challenge_reason(headers, response.body) is not None
 
     def parse_feed(self, response: Response) -> Iterator[PageItem | Request]:
         page, usable = self._settled(response, "feed")
@@ -315,12 +330,69 @@ class SourceSpider(Spider):
     def _announce(self, meta: dict[str, Any]) -> None:
         meta.update(self.announced.get(meta.get("veille_key", ""), {}))
 
-    def parse_article(self, response: Response) -> Iterator[PageItem]:
+    def parse_article(self, response: Response) -> Iterator[PageItem | Request]:
         self._announce(response.meta)
         page, usable = self._settled(response, "article")
         if usable and not is_html(response):
             page.failure = f"not HTML ({page.content_type or 'no content type'})"
+        if page.failure is None and usable and self.source.page_pattern:
+            later = multipage.later_pages(self.source, response.url, response.body, page.charset)
+            if later:
+                state: dict[str, Any] = {"first": page, "todo": later, "asked": set(later), "bodies": []}
+                yield from self._next_page(state)
+                return
         yield page
+
+    # ---- multi-page articles: pages 2+ are fetched one after the other from page 1, then stitched into it
+
+    def _next_page(self, state: dict[str, Any]) -> Iterator[PageItem | Request]:
+        if state["todo"]:
+            url = state["todo"].pop(0)
+            yield Request(url, callback=self.parse_article_page, errback=self.on_page_error, dont_filter=True,
+                          meta={"veille_kind": "article-page", "handle_httpstatus_list": HANDLED_STATUSES,
+                                "veille_pages": state})
+            return
+        yield from self._stitched(state)
+
+    def parse_article_page(self, response: Response) -> Iterator[PageItem | Request]:
+        """Page 2+ of an article: recorded as an `article-page` (never an article), its body kept for stitching."""
+        state: dict[str, Any] = response.meta["veille_pages"]
+        part, usable = self._settled(response, "article-page")
+        if usable and is_html(response):
+            # the item pipeline drops the body once archived, so stitching keeps its own reference
+            state["bodies"].append((response.body, part.charset, response.url))
+            for url in multipage.later_pages(self.source, response.url, response.body, part.charset):
+                if url not in state["asked"] and len(state["asked"]) < multipage.MAX_PAGES:
+                    state["asked"].add(url)
+                    state["todo"].append(url)
+            state["todo"].sort(key=self.source.page_number)
+        yield part
+        yield from self._next_page(state)
+
+    def on_page_error(self, failure: Failure) -> Iterator[PageItem | Request]:
+        """A page 2+ that could not be fetched: recorded, and the article goes on with the pages it has."""
+        yield from self.on_error(failure)
+        request: Request | None = getattr(failure, "request", None)
+        if request is not None and "veille_pages" in request.meta:
+            yield from self._next_page(request.meta["veille_pages"])
+
+    def _stitched(self, state: dict[str, Any]) -> Iterator[PageItem]:
+        first: PageItem = state["first"]
+        bodies: list[tuple[bytes, str | None, str]] = state["bodies"]
+        if not bodies or first.body is None:
+            yield first
+            return
+        # page 1 as fetched stays in the archive too, under its URL with a #page-1 fragment (pages rows are
+        # keyed by URL, and the article row's URL must lead to the stitched text)
+        yield replace(first, url=first.url + "#page-1", kind="article-page", bytes=0)
+        stitched = multipage.stitch(first.body, [b for b, _, _ in bodies], self.source.hints, first.charset,
+                                    [c for _, c, _ in bodies])
+        # the archived record says it is a stitched document, and of which pages
+        headers = [(k, v) for k, v in first.headers if k.lower() != "content-type"]
+        headers += [("Content-Type", "text/html; charset=utf-8"),
+                    ("X-Veille-Stitched", " ".join(u for _, _, u in bodies))]
+        yield replace(first, body=stitched, headers=headers, charset="utf-8", content_type="text/html",
+                      content_hash=hashlib.sha256(stitched).hexdigest())
 
     def on_error(self, failure: Failure) -> Iterator[PageItem]:
         """Record a request that got no response (refused, timed out, too large, unreachable)."""

@@ -104,11 +104,12 @@ def build_mirror(root: Path) -> dict[str, Any]:
     return {"source": source}
 
 
-def run_crawl(out: Path, mirror: str, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_crawl(out: Path, mirror: str, *extra: str, env: dict[str, str] | None = None,
+              source: str = "xinhua-fr", as_of: str = "2026-01-10") -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "VEILLE_DOWNLOAD_DELAY": "0", "VEILLE_RETRY_TIMES": "0", **(env or {})}
     environ.pop("VEILLE_LOG_LEVEL", None)
-    return subprocess.run([PYTHON, "-m", "spiders.crawl", "--source", "xinhua-fr", "--out", str(out), "--mirror", mirror,
-                           "--as-of", "2026-01-10", "--archive", str(out / "archive"), "--run-id", "t1", *extra],
+    return subprocess.run([PYTHON, "-m", "spiders.crawl", "--source", source, "--out", str(out), "--mirror", mirror,
+                           "--as-of", as_of, "--archive", str(out / "archive"), "--run-id", "t1", *extra],
                           env=environ, cwd=REPO, capture_output=True, text=True, timeout=120)
 
 
@@ -287,3 +288,180 @@ def test_scrapy_crawl_command_uses_scrapy_cfg(tmp_path: Path) -> None:
     found = {p["url"] for p in pages(out)}
     assert A1 in found and A2 in found
     assert list((tmp_path / "archive").glob("*-xinhua-fr.warc.gz"))
+
+
+# ---------------------------------------------------------------- multi-page articles (People's Daily English)
+
+PEOPLE = "http://en.people.cn/n3/2026/0110"
+LONG, SHORT, ONLY_PAGE2 = f"{PEOPLE}/c90000-20400001.html", f"{PEOPLE}/c90000-20400002.html", \
+    f"{PEOPLE}/c90000-20400003.html"
+
+
+def people_page(title: str, paragraphs: list[str], pager: list[str]) -> str:
+    """A page modelled on the People's Daily template (.col-1 h1, div.col-1-1, div.rm_txt_con) with a pager."""
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    links = "".join(f'<a href="{u.rsplit("/", 1)[1]}">{n + 1}</a>' for n, u in enumerate(pager))
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}"
+            f"--People's Daily Online</title></head><body><div class=\"col-1\"><h1>{html.escape(title)}</h1>"
+            f"<div class=\"col-1-1\">2026-01-10 09:12 | Source: Xinhua</div><div class=\"rm_txt_con\">{body}"
+            f"<div class=\"page_n\">{links}</div></div><div class=\"edit\">(Web editor: A. B.)</div></div>"
+            "</body></html>")
+
+
+def build_people_mirror(root: Path) -> dict[str, list[str]]:
+    """people-en: a three-page article, a one-page article, and a two-page one whose page 2 alone is in the feed."""
+    text = [p for p in seed_text("seed_001_digital_china_summit.txt").splitlines() if p.strip()]
+    # the seed's first lines are its date/URL header and title, not prose
+    other = [p for p in seed_text("seed_003_sputnik_afrique.txt").splitlines() if len(p) > 100 and "://" not in p]
+    source = sources.get("people-en")
+    long_pages = [LONG, LONG.replace(".html", "-2.html"), LONG.replace(".html", "-3.html")]
+    only = [ONLY_PAGE2, ONLY_PAGE2.replace(".html", "-2.html")]
+    thirds = [text[:5], text[5:10], text[10:]]
+    for url, part in zip(long_pages, thirds, strict=True):
+        write(root, url, people_page("Digital China Summit opens in Fuzhou", part, long_pages))
+    write(root, SHORT, people_page("Cloud cities forum", other, []))
+    write(root, only[0], people_page("Industrial internet", text[:4], only))
+    write(root, only[1], people_page("Industrial internet", other[:3], only))
+    write(root, "http://en.people.cn/robots.txt", "User-agent: *\nAllow: /\n")
+    write(root, source.feeds[0], rss([(LONG, "Digital China Summit"), (SHORT, "Cloud cities"),
+                                      (only[1], "Industrial internet, page 2")]))
+    return {"long": long_pages, "only": only, "thirds": [p[0] for p in thirds], "other": other[:3]}
+
+
+def test_multi_page_article_is_stitched_and_later_pages_are_not_articles(tmp_path: Path) -> None:
+    from pipeline import daily, settings
+    from pipeline.process import build_batch
+
+    root = tmp_path / "mirror"
+    built = build_people_mirror(root)
+    out = tmp_path / "out"
+    with serve_mirror(root) as server:
+        done = run_crawl(out, server.url, source="people-en")
+        requests = server.requests
+    assert done.returncode == 0, done.stderr
+    found = pages(out)
+    kinds = {p["url"]: p["kind"] for p in found}
+    assert kinds[LONG] == "article" and kinds[SHORT] == "article" and kinds[ONLY_PAGE2] == "article"
+    for url in built["long"][1:] + built["only"][1:]:
+        assert kinds[url] == "article-page", url
+        assert requests.count("/" + url.split("://", 1)[1]) == 1, f"{url} fetched more than once"
+    assert kinds[LONG + "#page-1"] == "article-page", "page 1 as fetched is archived beside the stitched text"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["articles"] == 3
+    stitched = next(p for p in found if p["url"] == LONG)
+    record = read_record(stitched["warc_file"], stitched["warc_offset"])
+    assert record.headers.get("X-Veille-Stitched") == " ".join(built["long"][1:])
+
+    cfg = settings.load(environ={})
+    batch = build_batch(out, sources.get("people-en"), "t1", "2026-01-10", daily.tagger(cfg), [])
+    articles = {a["url"]: a for a in batch.rows.get("articles", [])}
+    assert set(articles) == {LONG, SHORT, ONLY_PAGE2}, "pages 2+ are never articles of their own"
+    long_text = articles[LONG]["text"]
+    for first_paragraph in built["thirds"]:
+        assert first_paragraph[:80] in long_text, "every page's text is in the one article"
+    assert long_text.index(built["thirds"][0][:40]) < long_text.index(built["thirds"][2][:40])
+    assert built["other"][0][:60] in articles[ONLY_PAGE2]["text"]
+    assert articles[SHORT]["title"] == "Cloud cities forum"
+
+
+# ---------------------------------------------------------------- reachability: challenge pages and proxies
+
+CHALLENGE_HTML = ("<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
+                  "<div id=\"cf-browser-verification\">Checking your browser before accessing en.people.cn."
+                  "</div><script src=\"/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1\"></script></body></html>")
+CONSENT_HTML = ("<html><head><title>People's Daily Online</title></head><body><div class=\"consent\">"
+                "<h2>We value your privacy</h2><p>We and our partners use cookies.</p>"
+                "<button>Accept all cookies</button></div></body></html>")
+
+
+def test_challenge_and_consent_pages_are_recorded_not_stored(tmp_path: Path) -> None:
+    from pipeline import daily, settings
+    from pipeline.process import build_batch
+
+    root = tmp_path / "mirror"
+    build_people_mirror(root)
+    write(root, SHORT, CHALLENGE_HTML)
+    write(root, ONLY_PAGE2, CONSENT_HTML)
+    out = tmp_path / "out"
+    with serve_mirror(root) as server:
+        done = run_crawl(out, server.url, source="people-en")
+    assert done.returncode == 0, done.stderr
+    found = {p["url"]: p for p in pages(out)}
+    assert found[SHORT]["failure"] == "challenge page" and found[ONLY_PAGE2]["failure"] == "challenge page"
+    assert found[LONG]["failure"] is None
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["challenge_pages"] == 2 and summary["articles"] == 1 and summary["failures"] >= 2
+    batch = build_batch(out, sources.get("people-en"), "t1", "2026-01-10", daily.tagger(settings.load(environ={})),
+                        [])
+    assert {a["url"] for a in batch.rows["articles"]} == {LONG}
+    rows = {r["url"]: r for r in batch.rows["pages"]}
+    assert rows[SHORT]["failure"] == "challenge page", "the reason reaches the pages table (and source health)"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    (CHALLENGE_HTML, "challenge page"),
+    (CONSENT_HTML, "challenge page"),
+    ("<html><body><div class=\"g-recaptcha\" data-sitekey=\"x\"></div></body></html>", "challenge page"),
+    # an article that talks about captchas is still an article
+    ("<html><head><title>Bots and captcha farms</title></head><body>"
+     + "<p>Researchers said captcha farms keep growing as platforms add checks. " * 60 + "</p></body></html>", None),
+])
+def test_challenge_detector(body: str, expected: str | None) -> None:
+    from pipeline.sources.reach import challenge_reason
+
+    assert challenge_reason({}, body.encode("utf-8")) == expected
+    assert challenge_reason({"cf-mitigated": "challenge"}, b"<html></html>") == "challenge page"
+
+
+class _ProxyHandler(SimpleHTTPRequestHandler):
+    """A forward HTTP proxy standing in for the network: answers absolute-URI requests from a HOST/PATH tree."""
+
+    root: Path = Path()
+    log: list[str] = []
+
+    def do_GET(self) -> None:
+        from pipeline.mirror import mirror_file
+
+        self.log.append(self.path)
+        if "://" not in self.path:
+            self.send_error(400, "a proxy wants absolute URIs")
+            return
+        found = mirror_file(self.root, "/" + self.path.split("://", 1)[1])
+        if found is None:
+            self.send_error(404)
+            return
+        body = found.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml" if found.suffix == ".xml" else "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return
+
+
+def test_per_source_proxy_carries_every_request(tmp_path: Path) -> None:
+    root = tmp_path / "mirror"
+    build_people_mirror(root)
+    _ProxyHandler.root, _ProxyHandler.log = root, []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ProxyHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        proxy = f"http://127.0.0.1:{server.server_address[1]}"
+        out = tmp_path / "out"
+        # no mirror: without the proxy en.people.cn would not even resolve here
+        environ = {**os.environ, "VEILLE_DOWNLOAD_DELAY": "0", "VEILLE_RETRY_TIMES": "0",
+                   "VEILLE_PROXIES": f"xinhua-fr=http://127.0.0.1:9,people-en={proxy}"}
+        done = subprocess.run([PYTHON, "-m", "spiders.crawl", "--source", "people-en", "--out", str(out),
+                               "--as-of", "2026-01-10", "--archive", str(out / "archive"), "--run-id", "p1"],
+                              env=environ, cwd=REPO, capture_output=True, text=True, timeout=120)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    assert "http://en.people.cn/robots.txt" in _ProxyHandler.log, "robots.txt goes through the proxy too"
+    assert LONG in _ProxyHandler.log and SHORT in _ProxyHandler.log
+    found = {p["url"]: p for p in pages(out)}
+    assert found[LONG]["status"] == 200 and found[LONG]["kind"] == "article"
+    assert not any("127.0.0.1" in p["url"] for p in found.values()), "stored URLs are the originals"

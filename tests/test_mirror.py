@@ -7,6 +7,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,74 @@ def test_archive_round_trip(tmp_path: Path) -> None:
     record = read_record(tmp_path / "a.warc.gz", first)
     assert record.headers["Content-Type"] == "text/html" and "Content-Encoding" not in record.headers
     assert [r.url for r in iter_records(tmp_path / "a.warc.gz")] == ["https://h.cn/a", "https://h.cn/b"]
+
+
+class _LiveSite(BaseHTTPRequestHandler):
+    """A stand-in for a live site on 127.0.0.1: a feed, two articles, a section index, one 404; logs User-Agents."""
+
+    agents: list[str] = []
+
+    def do_GET(self) -> None:
+        self.agents.append(self.headers.get("User-Agent", ""))
+        base = f"http://{self.headers['Host']}"
+        pages = {
+            "/rss/90000.xml": ("application/xml", "<?xml version='1.0'?><rss version='2.0'><channel>"
+                               f"<item><link>{base}/n3/a1.html</link></item>"
+                               f"<item><link>{base}/n3/a2.html</link></item>"
+                               "<item><link>http://elsewhere.example/x.html</link></item></channel></rss>"),
+            "/n3/a1.html": ("text/html", "<html><body><p>Article one</p><a href='/world/'>World</a></body></html>"),
+            "/n3/a2.html": ("text/html", "<html><body><p>Article two</p></body></html>"),
+            "/world/": ("text/html", "<html><body><a href='/n3/a1.html'>one</a></body></html>"),
+        }
+        if self.path not in pages:
+            self.send_error(404)
+            return
+        kind, text = pages[self.path]
+        body = text.encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+
+def test_mirror_record_saves_the_mirror_layout(tmp_path: Path) -> None:
+    import subprocess
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from tests.conftest import VEILLE
+
+    _LiveSite.agents = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _LiveSite)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host = f"127.0.0.1:{server.server_address[1]}"
+        out = tmp_path / "mirror"
+        env = {**os.environ, "VEILLE_CONTACT": "desk@example.org"}
+        done = subprocess.run([VEILLE, "mirror", "record", f"http://{host}/rss/90000.xml", f"http://{host}/world/",
+                               f"http://{host}/missing.html", "--out", str(out), "--depth", "1"],
+                              capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert (out / host / "rss" / "90000.xml").read_bytes().startswith(b"<?xml")
+        assert b"Article one" in (out / host / "n3" / "a1.html").read_bytes()
+        assert b"Article two" in (out / host / "n3" / "a2.html").read_bytes(), "depth 1 follows feed items"
+        assert (out / host / "world" / "index.html").is_file(), "a path ending in / is saved as index.html"
+        assert not (out / "elsewhere.example").exists(), "links to other hosts are not followed"
+        assert "missing.html: not saved (http 404)" in done.stderr and "saved 4 of 5" in done.stderr
+        assert all(a.startswith("veille/") and a.endswith("desk@example.org") for a in _LiveSite.agents)
+        # what was recorded replays through --mirror's layout
+        with serve_mirror(out) as mirror, urllib.request.urlopen(f"{mirror.url}/{host}/n3/a1.html") as replay:
+            assert b"Article one" in replay.read()
+        shallow = subprocess.run([VEILLE, "mirror", "record", f"http://{host}/rss/90000.xml", "--out",
+                                  str(tmp_path / "m0")], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert shallow.returncode == 0 and not (tmp_path / "m0" / host / "n3").exists(), "depth 0: only the URLs"
+        nothing = subprocess.run([VEILLE, "mirror", "record", f"http://{host}/missing.html", "--out",
+                                  str(tmp_path / "m1")], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert nothing.returncode == 1
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -269,3 +269,102 @@ def test_fixture_page(source_id: str) -> None:
     text = " ".join(got.text.split())
     at = text.find(" ".join(expected["body_start"].split()))
     assert 0 <= at < 600, text[:300]
+
+
+# ---------------------------------------------------------------- source health (read-only, real warehouse)
+
+
+def _health_warehouse(db: Path) -> datetime:
+    """A warehouse with crawl runs and pages of four sources over twelve days; returns "now"."""
+    from datetime import UTC, timedelta
+
+    from pipeline import warehouse
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    runs: list[dict[str, object]] = []
+    pages: list[dict[str, object]] = []
+
+    def run(sid: str, days_ago: float, requests: int, by_status: dict[str, int], new: int, failures: int = 0,
+            status: str = "ok", error: str | None = None, page_failures: tuple[str, ...] = ()) -> None:
+        when = now - timedelta(days=days_ago)
+        rid = f"r{days_ago}"
+        runs.append({"id": f"{rid}:{sid}", "run_id": rid, "source_id": sid, "as_of": when.date(), "started": when,
+                     "finished": when + timedelta(minutes=2), "status": status, "requests": requests,
+                     "responses_by_status": json.dumps(by_status), "new_articles": new, "failures": failures,
+                     "bytes": 1000, "error": error})
+        for n, reason in enumerate(page_failures):
+            pages.append({"id": f"{rid}:{sid}:{n}", "crawl_run_id": f"{rid}:{sid}", "source_id": sid,
+                          "url": f"https://example.org/{sid}/{rid}/{n}.html", "kind": "article", "status": 200,
+                          "fetched_at": when, "failure": reason})
+
+    for days_ago in (6, 4, 1):
+        run("xinhua-fr", days_ago, 10, {"200": 8, "304": 2}, 3, page_failures=("no text",))
+    run("sputnik-en", 5, 6, {"200": 6}, 5)
+    for days_ago in (2, 1):
+        run("sputnik-en", days_ago, 4, {"403": 4}, 0, failures=4,
+            page_failures=("challenge page",) * 3 + ("not an article",))
+    run("people-en", 10, 5, {"200": 5}, 4)
+    for days_ago in (3, 0.5):
+        run("prnewswire-fr", days_ago, 0, {}, 0, status="failed", error="DNS lookup failed")
+    with warehouse.write(str(db), 5) as con:
+        warehouse.migrate(con)
+        warehouse.merge_batch(con, {"crawl_runs": runs, "pages": pages})
+    return now
+
+
+def test_source_health_over_days_with_flags(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from pipeline import settings as settings_mod
+    from pipeline import source_health
+
+    db = tmp_path / "w.duckdb"
+    now = _health_warehouse(db)
+    cfg = settings_mod.load(None, environ={"VEILLE_DB": str(db)})
+    week = {h.source_id: h for h in source_health.health(cfg, days=7, runs=2, until=now + timedelta(minutes=5))}
+    xinhua = week["xinhua-fr"]
+    assert (xinhua.runs, xinhua.requests, xinhua.new_articles) == (3, 30, 9)
+    assert xinhua.responses_by_status == {"200": 24, "304": 6}
+    assert (xinhua.empty_extractions, xinhua.challenge_pages, xinhua.flags) == (3, 0, [])
+    sputnik = week["sputnik-en"]
+    assert (sputnik.runs, sputnik.new_articles, sputnik.failures) == (3, 5, 8)
+    assert (sputnik.challenge_pages, sputnik.empty_extractions) == (6, 2)
+    assert sputnik.flags == ["no-ok-responses", "no-new-articles", "challenged"]
+    assert week["prnewswire-fr"].flags == ["errors-only", "no-requests"]
+    # a source with nothing in the window is listed, and says so
+    assert week["people-en"].runs == 0 and week["people-en"].flags == ["no-runs"]
+    assert "xinhua-zh" in week, "every enabled source is listed"
+    month = {h.source_id: h for h in source_health.health(cfg, days=30, runs=2, until=now + timedelta(minutes=5))}
+    assert month["people-en"].runs == 1 and month["people-en"].new_articles == 4
+    # the flags need health_runs runs showing it: with 3, sputnik's two dark runs follow a good one
+    strict = {h.source_id: h for h in source_health.health(cfg, days=7, runs=3, until=now + timedelta(minutes=5))}
+    assert strict["sputnik-en"].flags == []
+
+
+def test_sources_health_cli_is_read_only(tmp_path: Path) -> None:
+    import hashlib
+    import subprocess
+
+    from tests.conftest import VEILLE
+
+    db = tmp_path / "w.duckdb"
+    _health_warehouse(db)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    done = subprocess.run([VEILLE, "sources", "health", "--days", "7", "--format", "json", "--db", str(db)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = {r["source_id"]: r for r in map(json.loads, done.stdout.splitlines())}
+    assert rows["sputnik-en"]["challenge_pages"] == 6 and "challenged" in rows["sputnik-en"]["flags"]
+    assert rows["xinhua-fr"]["responses_by_status"] == {"200": 24, "304": 6}
+    order = [bool(r["flags"]) for r in rows.values()]
+    assert order == sorted(order, reverse=True) and rows["xinhua-fr"]["flags"] == [], "flagged sources first"
+    table = subprocess.run([VEILLE, "sources", "health", "--db", str(db)], capture_output=True, text=True,
+                           timeout=60, cwd=tmp_path)
+    assert table.returncode == 0 and "sputnik-en" in table.stdout and "challenged" in table.stdout
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    missing = subprocess.run([VEILLE, "sources", "health", "--db", str(tmp_path / "none.duckdb")],
+                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1
+    bad = subprocess.run([VEILLE, "sources", "health", "--days", "0", "--db", str(db)],
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert bad.returncode == 1 and "--days" in bad.stderr

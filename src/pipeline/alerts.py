@@ -8,7 +8,6 @@ weeks. Source health reads the last crawl runs of each source.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ import duckdb
 from markupsafe import Markup, escape
 
 from pipeline.settings import Settings
+from pipeline.source_health import SourceHealth as SourceHealth  # moved there; callers still find it here
+from pipeline.source_health import source_health as source_health
 from pipeline.warehouse.sql import query_text
 
 SNIPPET_CHARS = 320
@@ -124,21 +125,6 @@ class Spike:
     std: float
     z: float
     days_observed: int
-
-
-@dataclass
-class SourceHealth:
-    """The recent crawl record of one source, and why it looks dark (empty flags: healthy)."""
-
-    source_id: str
-    runs: int
-    last_run: str | None
-    last_status: str | None
-    requests: int
-    ok_responses: int
-    new_articles: int
-    flags: list[str] = field(default_factory=list)
-    detail: str = ""
 
 
 def iso(value: Any) -> str | None:
@@ -332,57 +318,6 @@ def unreported_spikes(con: duckdb.DuckDBPyConnection, found: dict[str, Spike]) -
         "SELECT topic, story_id FROM alerts WHERE kind = 'spike' AND topic || '|' || story_id IN (SELECT unnest(?))",
         [keys]).fetchall()}
     return {t: s for t, s in found.items() if f"{t}|{spike_key(s)}" not in done}
-
-
-def _ok_responses(raw: str | None) -> int:
-    # 304 counts as healthy: conditional GETs on unchanged feeds answer it every day
-    # the loader stores a JSON-encoded string in the JSON column, so the value may be encoded twice
-    try:
-        by_status: Any = json.loads(raw) if raw else {}
-        if isinstance(by_status, str):
-            by_status = json.loads(by_status)
-    except ValueError:
-        return 0
-    if not isinstance(by_status, dict):
-        return 0
-    return sum(int(n) for code, n in by_status.items()
-               if str(code).startswith("2") or str(code) == "304")
-
-
-def source_health(con: duckdb.DuckDBPyConnection, until: datetime, runs: int) -> list[SourceHealth]:
-    """Every source's recent record, flagged sources first.
-
-    Flags (each needs `runs` runs on record, all of them showing it):
-    `no-ok-responses` (requests sent, no 2xx/304 answer), `errors-only`
-    (every run failed or ended in an error with nothing new), `no-new-articles`
-    (nothing new while earlier runs brought articles), `no-requests`.
-    """
-    runs = max(runs, 1)
-    by_source: dict[str, list[dict[str, Any]]] = {}
-    for r in _rows(con, query_text("source_recent_runs"), {"until": until, "runs": runs}):
-        by_source.setdefault(r["source_id"], []).append(r)
-    out: list[SourceHealth] = []
-    for sid, recent in sorted(by_source.items()):
-        last = recent[0]
-        oks = [_ok_responses(r["responses_by_status"]) for r in recent]
-        flags: list[str] = []
-        if len(recent) >= runs:
-            if all((r["requests"] or 0) > 0 for r in recent) and not any(oks):
-                flags.append("no-ok-responses")
-            if all(r["status"] == "failed" or (r["error"] and not r["new_articles"]) for r in recent):
-                flags.append("errors-only")
-            if all(not r["new_articles"] for r in recent) and int(last["earlier_new"] or 0) > 0:
-                flags.append("no-new-articles")
-            if all(not r["requests"] for r in recent):
-                flags.append("no-requests")
-        detail = f"last {len(recent)} run(s): " + "; ".join(
-            f"{r['status'] or '?'} {r['requests'] or 0} req / {ok} ok / {r['new_articles'] or 0} new"
-            + (f" ({str(r['error'])[:120]})" if r["error"] else "") for r, ok in zip(recent, oks, strict=True))
-        out.append(SourceHealth(
-            source_id=sid, runs=int(last["total_runs"]), last_run=iso(last["finished"]), last_status=last["status"],
-            requests=int(last["requests"] or 0), ok_responses=oks[0], new_articles=int(last["new_articles"] or 0),
-            flags=flags, detail=detail))
-    return sorted(out, key=lambda h: (not h.flags, h.source_id))
 
 
 def epoch() -> datetime:

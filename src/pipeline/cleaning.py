@@ -540,7 +540,7 @@ _ERROR_WORDS = re.compile(
     r"страница не найдена|ошибка)\b|页面不存在|找不到|出错|错误页面|页面未找到|您访问的页面", re.I)
 # a status code alone is weak evidence: "il a marqué 403 buts" is a headline, "404" on a bare page is not
 _ERROR_CODES = re.compile(r"\b(404|403|410|500|502|503)\b")
-_CHALLENGE_WORDS = re.compile(
+CHALLENGE_WORDS = re.compile(
     r"(enable javascript|enable cookies|verify you are (a )?human|are you a robot|checking your browser|"
     r"just a moment|captcha|cf-browser-verification|consent to (the use of )?cookies|accept (all )?cookies|"
     r"we value your privacy|acceptez les cookies|nous respectons votre vie privée|请输入验证码|安全验证)", re.I)
@@ -568,7 +568,7 @@ def _non_article_reason(tree: Any, title: str | None, text: str) -> str | None:
         return "error-page"
     if _ERROR_CODES.search(head) and (len(text) < 300 or len(head.split()) <= 4):
         return "error-page"
-    if len(text) < 1500 and _CHALLENGE_WORDS.search(f"{head} {text[:1500]}"):
+    if len(text) < 1500 and CHALLENGE_WORDS.search(f"{head} {text[:1500]}"):
         return "challenge-page"
     # listings: mostly link text and no long run of prose (an article body is hundreds of characters)
     longest = max((len(line) for line in text.splitlines()), default=0)

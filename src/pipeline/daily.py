@@ -68,7 +68,7 @@ def ensure_schema(cfg: Settings) -> None:
         warehouse.migrate(con)
         search.reindex_missing(con)
         rows = [{"id": s.id, "outlet": s.outlet, "language": s.language, "home_url": s.home_url,
-                 "enabled": s.enabled} for s in sources_mod.all_sources()]
+                 "enabled": s.enabled} for s in sources_mod.all_sources(cfg)]
         warehouse.merge_batch(con, {"sources": rows})
 
 

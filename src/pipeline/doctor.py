@@ -85,7 +85,7 @@ def _probe(source: sources_mod.Source, cfg: Settings) -> Check:
 def check_sources(cfg: Settings) -> list[Check]:
     """Each chosen source's home page answers (through the mirror when one is set), probed in parallel."""
     try:
-        chosen = sources_mod.select(cfg.sources or None)
+        chosen = sources_mod.select(cfg.sources or None, cfg)
     except KeyError as exc:
         return [Check("sources", "error", str(exc.args[0] if exc.args else exc),
                       "fix the setting `sources` (VEILLE_SOURCES); `veille sources` lists the known ids")]

@@ -67,7 +67,7 @@ def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
     for page in _archived(cfg, since):
         result.pages += 1
         try:
-            source = sources_mod.get(page["source_id"])
+            source = sources_mod.get(page["source_id"], cfg)
         except KeyError:
             result.skipped += 1
             continue

@@ -347,7 +347,7 @@ def run_dir(cfg: Settings, run_id: str, source_id: str) -> Path:
 
 def revisit_source(cfg: Settings, source_id: str, known: Sequence[Known], run_id: str) -> RevisitResult:
     """Plan, crawl and load one source without an orchestrator (the flow runs the same steps as tasks)."""
-    source = sources_mod.get(source_id)
+    source = sources_mod.get(source_id, cfg)
     out = run_dir(cfg, run_id, source_id)
     write_plan(out, known)
     if not known:

@@ -123,6 +123,9 @@ SPUTNIK_EN = Source(
 # ---------------------------------------------------------------- People's Daily
 
 _PEOPLE_DROP = ("p.paper_num", "div.edit", ".related", ".route")
+# People's Daily splits long articles: page 2+ is "…-<id>-2.html", linked from page 1 (SOURCES.md, English
+# edition); the French and Chinese editions run on the same CMS, so they get the same rule.
+_PEOPLE_PAGES = r"^(?P<first>https?://[^?#]+/c\d+-\d+)-(?P<page>\d+)\.html$"
 
 PEOPLE_FR = Source(
     id="people-fr",
@@ -137,6 +140,7 @@ PEOPLE_FR = Source(
                    for r in ("Chine", "Economie", "International", "Opinion", "Culture", "Sciences")),
     hints=CleaningHints(title_selector=".col-1 h1", body_selector="div.rm_txt_con", date_selector="div.col-1-1",
                         drop_selectors=_PEOPLE_DROP, title_suffixes=("--French.peopledaily.com.cn",)),
+    page_pattern=_PEOPLE_PAGES,
 )
 
 PEOPLE_EN = Source(
@@ -151,6 +155,7 @@ PEOPLE_EN = Source(
     feeds=tuple(f"http://en.people.cn/rss/{n}.xml" for n in ("90000", "90001", "90777", "90778", "90782")),
     hints=CleaningHints(title_selector=".col-1 h1", body_selector="div.rm_txt_con", date_selector="div.col-1-1",
                         drop_selectors=_PEOPLE_DROP, title_suffixes=("--People's Daily Online",)),
+    page_pattern=_PEOPLE_PAGES,
 )
 
 PEOPLE_ZH = Source(
@@ -168,6 +173,7 @@ PEOPLE_ZH = Source(
     hints=CleaningHints(title_selector=".col-1 h1", body_selector="div.rm_txt_con",
                         date_selector="div.col-1-1", drop_selectors=_PEOPLE_DROP,
                         title_suffixes=("--人民网", "--时政--人民网", "--国际--人民网", "--社会--人民网")),
+    page_pattern=_PEOPLE_PAGES,
 )
 
 # ---------------------------------------------------------------- Wires

@@ -36,7 +36,7 @@ from make_mirror import sentence_pools  # noqa: E402
 
 from pipeline.sources import all_sources  # noqa: E402
 from pipeline.topics import load_rules  # noqa: E402
-from pipeline.warehouse import merge_rows, migrate, read, search, write  # noqa: E402
+from pipeline.warehouse import merge_batch, merge_rows, migrate, read, search, seen_urls, write  # noqa: E402
 
 TEXT_BYTES = 3000
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -158,12 +158,37 @@ def row_by_row(gen: Generator, db: Path, n: int) -> dict[str, Any]:
     return {"rows": n, "seconds": seconds, "rows_per_s": n / seconds}
 
 
+def daily_load(gen: Generator, db: Path, new: int) -> dict[str, Any]:
+    """One day's new work of a fixed size through the real write path, on a warehouse already loaded.
+
+    The seen-URL read the crawl needs and `merge_batch` (articles, topics, search
+    index, stories in one transaction) are timed apart: the first reads every
+    stored URL by design, the second should cost the same whatever the warehouse holds.
+    """
+    articles, topics = [], []
+    for k in range(new):
+        row = gen.article(k, prefix="day")
+        row["story_id"] = "st-" + row["id"]
+        articles.append(row)
+        topics.append({"article_id": row["id"], "topic": gen.topics[k % len(gen.topics)], "rules_version": "bench",
+                       "score": 2.0, "evidence": ["terme"]})
+    with write(db, wait=5) as con:
+        start = time.perf_counter()
+        seen = seen_urls(con)
+        seen_s = time.perf_counter() - start
+        start = time.perf_counter()
+        merge_batch(con, {"articles": articles, "article_topics": topics})
+        merge_s = time.perf_counter() - start
+    return {"new": new, "seen_urls_seconds": round(seen_s, 3), "seen_urls": len(seen),
+            "merge_batch_seconds": round(merge_s, 3)}
+
+
 def _batches(n: int, size: int) -> Iterator[tuple[int, int]]:
     for lo in range(0, n, size):
         yield lo, min(lo + size, n)
 
 
-def tier(gen: Generator, db: Path, n: int, batch: int) -> dict[str, Any]:
+def tier(gen: Generator, db: Path, n: int, batch: int, new: int = 1000) -> dict[str, Any]:
     """Load n articles through merge_rows, then time the views and full-text search."""
     merge_s = topics_s = gen_s = index_s = 0.0
     topic_rows = 0
@@ -202,6 +227,7 @@ def tier(gen: Generator, db: Path, n: int, batch: int) -> dict[str, Any]:
         "file_bytes": size_no_fts, "file_bytes_with_fts": size_fts,
         "mb_per_1k": size_no_fts / 1e6 / (n / 1000), "mb_per_1k_with_fts": size_fts / 1e6 / (n / 1000),
     }
+    out["daily"] = daily_load(gen, db, new)
     with read(db, wait=5) as con:
         out["baseline_scan"] = latency(con, lambda c: c.execute(BASELINE_SQL).fetchall())
         out["views"] = {name: latency(con, lambda c, q=sql: c.execute(q).fetchall()) for name, sql in VIEWS.items()}
@@ -216,6 +242,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, action="append", help="tier size (repeatable); default 100000")
     ap.add_argument("--batch", type=int, default=10_000)
+    ap.add_argument("--daily", type=int, default=1000, help="new articles of the daily-load (growth) measure")
     ap.add_argument("--row-sample", type=int, default=2000, help="rows inserted one by one for the baseline")
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding SIB-200 and the seeds")
     ap.add_argument("--dir", type=Path, default=None, help="where the bench databases go (default: a temp dir)")
@@ -235,7 +262,7 @@ def main() -> int:
             db = base / f"tier-{n}.duckdb"
             for stale in (db, db.with_name(db.name + ".wal")):
                 stale.unlink(missing_ok=True)
-            result["tiers"][str(n)] = tier(gen, db, n, args.batch)
+            result["tiers"][str(n)] = tier(gen, db, n, args.batch, args.daily)
             if not args.keep:
                 db.unlink(missing_ok=True)
     finally:

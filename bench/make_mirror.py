@@ -17,6 +17,7 @@ import random
 import re
 import shutil
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,7 +35,7 @@ from make_demo_mirror import (  # noqa: E402  (sibling dev script, not a package
 )
 
 from pipeline.mirrorgen import MirrorArticle, write_mirror  # noqa: E402
-from pipeline.sources import all_sources  # noqa: E402
+from pipeline.sources import Source, all_sources  # noqa: E402
 
 NOTE = ("generated for benchmarks: text recombined from real sentences (SIB-200, CC BY-SA 4.0, and seed "
         "articles), each article a distinct combination; page structure modelled on the outlet's documented "
@@ -53,6 +54,43 @@ def sentence_pools(shared: Path) -> dict[str, list[tuple[str, str]]]:
     return pools
 
 
+def draw_articles(plan: Sequence[tuple[date, int]], sources: Sequence[Source], shared: Path, seed: int,
+                  key_prefix: str = "") -> list[list[MirrorArticle]]:
+    """Articles per planned day ((day, count) pairs), cycling through `sources`; every text a distinct draw."""
+    rng = random.Random(seed)
+    pools = sentence_pools(shared)
+    seen: set[tuple[str, ...]] = set()
+    out: list[list[MirrorArticle]] = []
+    i = 0
+    for the_day, count in plan:
+        batch: list[MirrorArticle] = []
+        slots = -(-count // len(sources))
+        for j in range(max(count, 0)):
+            source = sources[i % len(sources)]
+            lang = source.language
+            while True:
+                draw = rng.sample(pools[lang], rng.randint(6, 10))
+                key = tuple(s for _, s in draw)
+                if key not in seen:
+                    seen.add(key)
+                    break
+            category = draw[0][0]
+            title = title_from(min(key, key=len), lang)
+            slot = j // len(sources)
+            start = datetime(the_day.year, the_day.month, the_day.day, 0, 5, tzinfo=ZoneInfo(source.timezone))
+            when = start + timedelta(seconds=int(slot * 86000 / max(slots, 1)))
+            section = section_for(source.id, category)
+            if source.id == "people-fr" and section not in {"Chine", "Economie", "International", "Culture",
+                                                             "Sciences"}:
+                section = "Chine"
+            url = article_url(source.id, the_day, title, category, section, f"bench{key_prefix}{seed}-{i}")
+            batch.append(MirrorArticle(source.id, url, title, paragraphs_from(list(key), lang), when,
+                                       section, (TAGS[category],)))
+            i += 1
+        out.append(batch)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=5000)
@@ -63,35 +101,11 @@ def main() -> int:
     args = ap.parse_args()
     if args.articles < 1 or args.days < 1:
         ap.error("--articles and --days must be positive")
-    rng = random.Random(args.seed)
-    pools = sentence_pools(args.shared)
     sources = all_sources()
     per_day = -(-args.articles // args.days)
-    articles: list[tuple[int, MirrorArticle]] = []
-    seen: set[tuple[str, ...]] = set()
-    for i in range(args.articles):
-        day = i // per_day + 1
-        the_day = FIRST_DAY + timedelta(days=day - 1)
-        source = sources[i % len(sources)]
-        lang = source.language
-        while True:
-            draw = rng.sample(pools[lang], rng.randint(6, 10))
-            key = tuple(s for _, s in draw)
-            if key not in seen:
-                seen.add(key)
-                break
-        category = draw[0][0]
-        title = title_from(min((s for _, s in draw), key=len), lang)
-        slot = (i % per_day) // len(sources)
-        slots = -(-per_day // len(sources))
-        start = datetime(the_day.year, the_day.month, the_day.day, 0, 5, tzinfo=ZoneInfo(source.timezone))
-        when = start + timedelta(seconds=int(slot * 86000 / max(slots, 1)))
-        section = section_for(source.id, category)
-        if source.id == "people-fr" and section not in {"Chine", "Economie", "International", "Culture", "Sciences"}:
-            section = "Chine"
-        url = article_url(source.id, the_day, title, category, section, f"bench{args.seed}-{i}")
-        articles.append((day, MirrorArticle(source.id, url, title, paragraphs_from(list(key), lang), when,
-                                            section, (TAGS[category],))))
+    plan = [(FIRST_DAY + timedelta(days=d), min(per_day, args.articles - d * per_day)) for d in range(args.days)]
+    articles = [(day + 1, a) for day, batch in enumerate(draw_articles(plan, sources, args.shared, args.seed))
+                for a in batch]
     manifest: dict[str, dict[str, object]] = {"days": {}}
     for day in range(1, args.days + 1):
         tree = args.out / f"day{day}"

@@ -1,10 +1,10 @@
-"""`make bench`: processing, warehouse and memory benchmarks in one table, every figure against a same-run baseline.
+"""`make bench`: processing, crawl, warehouse and memory benchmarks in one table, every figure against a same-run baseline.
 
 Each benchmark runs in its own interpreter (so each peak RSS is its own);
 the table is printed and written to bench/results/bench-<date>.json with the
 date, CPU model and core count.
 
-    .venv/bin/python bench/run.py [--scale 1m] [--articles 2000] [--shared /work/shared] [--skip warehouse]
+    .venv/bin/python bench/run.py [--scale 1m] [--articles 2000] [--shared /work/shared] [--skip crawl] [--quick]
 """
 
 from __future__ import annotations
@@ -62,6 +62,20 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
     """Merge rate against row-by-row INSERT, file size, view and search latency per tier."""
     rbr = data["row_by_row"]
     rows: list[Row] = []
+    tiers = sorted(data["tiers"], key=int)
+    if len(tiers) > 1:
+        small = data["tiers"][tiers[0]]["daily"]
+        for n in tiers[1:]:
+            big = data["tiers"][n]["daily"]
+            growth = big["merge_batch_seconds"] / small["merge_batch_seconds"]
+            rows.append(Row("growth", f"daily load of {big['new']:,} new articles @{int(n):,} stored",
+                            big["merge_batch_seconds"], "s", f"same load @{int(tiers[0]):,} stored",
+                            small["merge_batch_seconds"], growth, goal="grows with the new work (ratio <= 1.5)",
+                            met=growth <= 1.5,
+                            note=(f"merge_batch: articles, topics, search index, stories in one transaction; "
+                                  f"warehouse {int(n) // int(tiers[0])}x larger. The crawl's seen-URL read does "
+                                  f"grow with the warehouse: {big['seen_urls_seconds']:.2f}s for {big['seen_urls']:,} "
+                                  f"URLs vs {small['seen_urls_seconds']:.2f}s for {small['seen_urls']:,}")))
     for n, t in data["tiers"].items():
         label = f"{int(n) // 1000:,}k" if int(n) < 1_000_000 else f"{int(n) / 1e6:g}M"
         rows.append(Row("warehouse", f"merge_rows articles @{label} (batches of {t['batch']:,})", t["rows_per_s"],
@@ -85,14 +99,65 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def crawl_rows(data: dict[str, Any]) -> tuple[list[Row], list[str]]:
+    """First-crawl wall time against the peers, day-2 requests per new article, peak memory of the run."""
+    one, two, peer = data["veille_day1"], data["veille_day2"], data["asyncio"]
+    n, new = data["articles"], data["new"]
+    fetched = one["requests"].get("articles", 0)
+    setting = (f"{len(data['sources'])} sources on 5 hosts, {data['latency_s'] * 1000:.0f} ms per response, "
+               f"{data['concurrency']} requests in flight per host, no delay, for every contender")
+    if "error" in peer:
+        raise RuntimeError(f"asyncio client failed: {peer['error']}")
+    ratio = one["seconds"] / peer["seconds"]
+    rows = [
+        Row("crawl", f"plain asyncio (aiohttp) + trafilatura.extract, {n:,} articles", peer["extracted"] / peer["seconds"],
+            "pages/s", "", peer["extracted"] / peer["seconds"], 1.0,
+            note=(f"{peer['seconds']:.1f}s wall, {peer['requests']} requests, {peer['extracted']} texts "
+                  f"of {peer['article_urls']} article URLs from the same feeds and sitemaps; {setting}")),
+        Row("crawl", f"veille run, first crawl of {n:,} articles", fetched / one["seconds"], "pages/s",
+            "plain asyncio + trafilatura.extract", peer["extracted"] / peer["seconds"], ratio,
+            goal="wall-time ratio <= 1.0", met=ratio <= 1.0,
+            note=(f"{one['seconds']:.1f}s wall for the whole `veille run` (Prefect flow, one Scrapy process per "
+                  f"source, clean, language, topics, stories, load, report; Prefect home warmed before: "
+                  f"{data['warmup_seconds']:.0f}s); {one['requests']['total']} requests, {data['stored_articles']:,} "
+                  f"articles stored after day 2; the ratio is of wall times")),
+    ]
+    per_new = two["requests"].get("articles", 0) / new
+    rows.append(Row("crawl", "day 2: article requests per new article", per_new, "requests", "", 1.0, per_new,
+                    goal="<= 1.05", met=per_new <= 1.05,
+                    note=(f"{new} new articles; plus {two['requests'].get('discovery', 0)} feed/sitemap/listing "
+                          f"requests and {two['requests'].get('robots', 0)} robots.txt; {two['seconds']:.1f}s wall")))
+    rows.append(Row("memory", f"peak RSS, veille run of {n:,} articles (whole process tree)",
+                    one["peak_tree_mb"], "MiB", "plain asyncio client", peer["rss"]["self_mb"],
+                    one["peak_tree_mb"] / peer["rss"]["self_mb"], goal="<= 1 GB", met=one["peak_tree_mb"] <= 1024,
+                    note=("sum over the flow, its Prefect server and the five Scrapy processes, sampled every "
+                          "0.25 s; pages stream from pages.jsonl and the WARC, one source's batch at a time")))
+    missing: list[str] = []
+    cli = data.get("trafilatura_cli", {})
+    if "skipped" in cli:
+        missing.append(f"crawl: Trafilatura's crawler (`trafilatura --feed/--sitemap --parallel`): {cli['skipped']}")
+    elif cli:
+        cli_ratio = one["seconds"] / cli["seconds"]
+        rows.insert(1, Row("crawl", "trafilatura --feed/--sitemap --parallel (its own crawler)",
+                           cli["extracted"] / cli["seconds"], "pages/s", "", cli["extracted"] / cli["seconds"], 1.0,
+                           note=f"{cli['seconds']:.1f}s wall, {cli['requests']} requests, {cli['extracted']} outputs"))
+        rows.insert(3, Row("crawl", "veille run against Trafilatura's crawler", fetched / one["seconds"], "pages/s",
+                           "trafilatura crawler", cli["extracted"] / cli["seconds"], cli_ratio,
+                           goal="wall-time ratio <= 1.0", met=cli_ratio <= 1.0))
+    return rows, missing
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", choices=("100k", "1m"), default="100k", help="1m adds the 1M-article tier")
     ap.add_argument("--articles", type=int, default=2000, help="pages for the processing benchmark")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding SIB-200 and the seeds")
-    ap.add_argument("--skip", choices=("processing", "warehouse"), action="append", default=[])
+    ap.add_argument("--skip", choices=("processing", "warehouse", "crawl"), action="append", default=[])
+    ap.add_argument("--quick", action="store_true", help="small sizes everywhere (a smoke run, not figures)")
     args = ap.parse_args()
+    if args.quick:
+        args.articles = min(args.articles, 300)
     info = machine()
     rows: list[Row] = []
     raw: dict[str, Any] = {}
@@ -110,7 +175,8 @@ def main() -> int:
     else:
         missing.append("processing and memory: skipped (--skip processing)")
     if "warehouse" not in args.skip:
-        tiers = ["--articles", "100000"] + (["--articles", "1000000"] if args.scale == "1m" else [])
+        tiers = ["--articles", "10000"] + ([] if args.quick else ["--articles", "100000"]) + (
+            ["--articles", "1000000"] if args.scale == "1m" else [])
         try:
             raw["warehouse"] = run_child("bench_warehouse.py", [*tiers, *shared], 4 * TIMEOUT_S)
             rows += warehouse_rows(raw["warehouse"])
@@ -118,12 +184,22 @@ def main() -> int:
             missing.append(f"warehouse: {exc}")
     else:
         missing.append("warehouse: skipped (--skip warehouse)")
+    if "crawl" not in args.skip:
+        try:
+            raw["crawl"] = run_child("crawl.py", [*(["--quick"] if args.quick else []), *shared], TIMEOUT_S)
+            extra_rows, extra_missing = crawl_rows(raw["crawl"])
+            rows += extra_rows
+            missing += extra_missing
+        except (RuntimeError, OSError, ValueError, KeyError) as exc:
+            missing.append(f"crawl: {exc}")
+    else:
+        missing.append("crawl: skipped (--skip crawl)")
     if args.scale != "1m":
         missing.append("1M-article warehouse tier (run with --scale 1m)")
     print(render_table(info, rows, missing))
     path = write_json(info, rows, missing, raw)
     print(f"written: {path}")
-    return 1 if any(m.startswith(("processing:", "warehouse:")) for m in missing) else 0
+    return 1 if any(m.startswith(("processing:", "warehouse:", "crawl: crawl.py")) for m in missing) else 0
 
 
 if __name__ == "__main__":

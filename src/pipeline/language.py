@@ -7,6 +7,8 @@ import unicodedata
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 # langdetect is ~98% right on sentences but weak under ~100 letters; lingua's high-accuracy
 # models are much better there, so short text goes to lingua and both are blended.
 LONG_TEXT = 200          # letters from which langdetect alone is trusted
@@ -23,6 +25,14 @@ _LINGUA_CODES = ("EN", "FR", "ES", "PT", "DE", "IT", "NL", "PL", "RO", "CS", "SV
 _lock = threading.Lock()
 _lingua: Any = None
 _langdetect_ready = False
+
+# Memo tables of the langdetect replay below; they only ever hold pure functions' results.
+_CACHE_MAX = 50_000
+_NORMALIZE: dict[int, str] = {}
+_NORMALIZED_SEEN: set[str] = set()
+_WORD_GRAMS: dict[str, list[str]] = {}
+_VECTORS: dict[str, Any] = {}
+_SCRIPTS: dict[str, str | None] = {}
 
 
 def _script_of(ch: str) -> str | None:
@@ -55,7 +65,16 @@ def _script_of(ch: str) -> str | None:
 
 def scripts(text: str) -> Counter[str]:
     """Letters per script in `text`."""
-    return Counter(s for ch in text if ch.isalpha() and (s := _script_of(ch)) is not None)
+    # count characters first (in C), then look each distinct one up once; scripts keep first-seen order
+    out: Counter[str] = Counter()
+    for ch, n in Counter(text).items():
+        if ch.isalpha():
+            script = _SCRIPTS.get(ch, "")
+            if script == "":
+                script = _SCRIPTS[ch] = _script_of(ch)
+            if script is not None:
+                out[script] += n
+    return out
 
 
 # Scripts that name one language on their own (for the languages we meet).
@@ -91,6 +110,106 @@ def _ensure_langdetect() -> None:
             _langdetect_ready = True
 
 
+def _normalized(text: str) -> str:
+    """`text` with langdetect's per-character normalisation applied (NGram.normalize, memoised)."""
+    from langdetect.utils.ngram import NGram
+
+    for ch in set(text).difference(_NORMALIZED_SEEN):
+        _NORMALIZE[ord(ch)] = NGram.normalize(ch)
+        _NORMALIZED_SEEN.add(ch)
+    return text.translate(_NORMALIZE)
+
+
+def _word_grams(key: str, known: dict[str, list[float]]) -> list[str]:
+    """The profile n-grams langdetect's NGram buffer yields over one word (`key` ends in a space when one follows).
+
+    The buffer restarts at every space, so a word's n-grams never depend on its
+    neighbours: they are computed once per distinct word and reused.
+    """
+    padded = " " + key
+    out: list[str] = []
+    prev_upper = False
+    for j in range(1, len(padded)):
+        upper = padded[j].isupper()
+        # NGram.capitalword: two upper-case letters in a row (an acronym) yield nothing
+        if not (upper and prev_upper):
+            gram = padded[max(0, j - 2):j + 1]
+            for n in (1, 2, 3):
+                if len(gram) < n:
+                    break
+                w = gram[-n:]
+                if w != " " and w in known:
+                    out.append(w)
+        prev_upper = upper
+    return out
+
+
+def _ngrams(text: str, known: dict[str, list[float]]) -> list[str]:
+    """Exactly langdetect's Detector._extract_ngrams(), word by word from a cache."""
+    if len(_WORD_GRAMS) > _CACHE_MAX:
+        _WORD_GRAMS.clear()
+    parts = _normalized(text).split(" ")
+    last = len(parts) - 1
+    result: list[str] = []
+    for k, word in enumerate(parts):
+        if not word:
+            continue
+        key = word + " " if k < last else word
+        grams = _WORD_GRAMS.get(key)
+        if grams is None:
+            grams = _WORD_GRAMS[key] = _word_grams(key, known)
+        result += grams
+    return result
+
+
+def _vector(word: str, known: dict[str, list[float]]) -> Any:
+    found = _VECTORS.get(word)
+    if found is None:
+        if len(_VECTORS) > _CACHE_MAX:
+            _VECTORS.clear()
+        found = _VECTORS[word] = np.array(known[word], dtype=np.float64)
+    return found
+
+
+def _probabilities(detector: Any) -> list[Any]:
+    """Detector.get_probabilities() with the same random draws and the same float operations, in numpy.
+
+    langdetect's pure-Python loops (n-gram extraction per character, a 55-language
+    update per draw) were most of veille's per-article cost; this replays its
+    `_detect_block` step by step, so the probabilities are bit-for-bit the same
+    (tests/test_language.py checks it against langdetect itself).
+    """
+    from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+
+    detector.cleaning_text()
+    known = detector.word_lang_prob_map
+    ngrams = _ngrams(detector.text, known)
+    if not ngrams:
+        raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+    langprob = np.zeros(len(detector.langlist), dtype=np.float64)
+    rnd = detector.random
+    rnd.seed(detector.seed)
+    for _ in range(detector.n_trial):
+        prob = np.array(detector._init_probability(), dtype=np.float64)
+        alpha = detector.alpha + rnd.gauss(0.0, 1.0) * detector.ALPHA_WIDTH
+        weight = alpha / detector.BASE_FREQ
+        i = 0
+        while True:
+            prob *= weight + _vector(rnd.choice(ngrams), known)
+            if i % 5 == 0:
+                # the builtin sum adds left to right, as langdetect does (numpy's pairwise sum rounds differently)
+                total = sum(prob.tolist())
+                if total == 0.0:
+                    raise ZeroDivisionError("float division by zero")
+                prob /= total
+                if max(0.0, float(prob.max())) > detector.CONV_THRESHOLD or i >= detector.ITERATION_LIMIT:
+                    break
+            i += 1
+        langprob += prob / detector.n_trial
+    result: list[Any] = detector._sort_probability(langprob.tolist())
+    return result
+
+
 def _langdetect_probs(text: str, seed: int) -> dict[str, float]:
     from langdetect import detector_factory
     from langdetect.lang_detect_exception import LangDetectException
@@ -102,7 +221,7 @@ def _langdetect_probs(text: str, seed: int) -> dict[str, float]:
         factory.seed = seed
         detector = factory.create()
         detector.append(text)
-        found = detector.get_probabilities()
+        found = _probabilities(detector)
     except LangDetectException:
         return {}
     probs: dict[str, float] = {}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.topics import ModelError, Tagger, load_model, parse_rules, read_examples, train
+from pipeline.topics.model import document
 
 FEWSHOT = Path(__file__).parent / "fixtures" / "topics" / "masakhanews" / "fra_fewshot_10.tsv"
 LABELS = ["business", "health", "politics", "sports", "technology"]
@@ -99,3 +100,25 @@ topics:
     with pytest.raises(ValueError, match="not in the model"):
         Tagger(parse_rules("version: '1'\ntopics:\n  x:\n    model: nope\n    combine: model\n"),
                load_model(model_path))
+
+
+def test_training_is_deterministic(tmp_path: Path) -> None:
+    # Same examples file -> same model -> the same scores, run after run.
+    items = [("Football", "L'équipe a gagné le match de la coupe."), ("Banque", "La banque centrale relève ses taux.")]
+    scores = []
+    for n in range(2):
+        out = tmp_path / f"m{n}.model"
+        train(FEWSHOT, out)
+        scores.append(load_model(out).predict_scores_batch(items))
+    assert scores[0] == scores[1]
+
+
+def test_fast_features_equal_scikit_learn(model_path: Path) -> None:
+    # The memoised per-word counting must give exactly what TfidfVectorizer gives with the same analyzer.
+    _, titles, texts, _ = read_examples(FEWSHOT)
+    docs = [document(t, x) for t, x in zip(titles, texts, strict=True)] + ["", "  \n ", "Œuvre ﬁnale: café, CAFÉ; 5G"]
+    features = load_model(model_path).pipeline.named_steps["features"]
+    for _, part in features.transformer_list:
+        fast = part.transform(docs)
+        assert abs(fast - part.vectorizer_.transform(docs)).max() < 1e-12
+        assert abs(part.transform(docs) - fast).max() == 0  # second pass from the memo

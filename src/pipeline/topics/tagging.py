@@ -38,6 +38,8 @@ class Tagger:
                 if topic.model is not None and topic.model not in model.labels:
                     raise TaggingError(f"topic {topic.id!r}: model label {topic.model!r} is not in the model "
                                        f"(labels: {', '.join(model.labels)})")
+        self._model_evidence = rules is None or any(t.model is not None and t.combine != "rules"
+                                                    for t in rules.topics)
 
     @property
     def version(self) -> str:
@@ -53,7 +55,12 @@ class Tagger:
         probs: list[dict[str, float]] = [{} for _ in items]
         features: list[dict[str, list[str]]] = [{} for _ in items]
         if self.model is not None:
-            probs, features = self.model.predict_with_features([(t, x) for t, x, _ in items])
+            # Model evidence is only shown when a tag can come from the model: skip ranking
+            # features when every topic is rules-only (the default topics).
+            top = None if self._model_evidence else 0
+            pairs = [(t, x) for t, x, _ in items]
+            probs, features = (self.model.predict_with_features(pairs) if top is None
+                               else self.model.predict_with_features(pairs, top))
         if self.rules is None:
             return [sorted((TopicMatch(label, round(p, 4), feats.get(label, [])) for label, p in row.items()),
                            key=lambda m: (-m.score, m.topic)) for row, feats in zip(probs, features, strict=True)]

@@ -99,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         settings.set("AUTOTHROTTLE_START_DELAY", max(cfg.revisit_delay, 1.0), priority="cmdline")
 
     errors: list[str] = []
-    process = CrawlerProcess(settings)
+    # veille's structured lines instead of Scrapy's root handler: one line per event, no traces for expected failures
+    process = CrawlerProcess(settings, install_root_handler=False)
+    from pipeline import logs
+
+    logs.configure(cfg.log_level, cfg.log_format)
     spider_args = {"source": args.source, "as_of": args.as_of, "lookback_days": args.lookback_days,
                    "days": args.days, "seen": args.seen, "validators": args.validators,
                    "max_articles": args.max_articles}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -13,11 +14,14 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from pipeline import logs
 from pipeline.archive import WarcArchive, archive_name
 from pipeline.settings import load as load_settings
 from pipeline.sources.reach import CHALLENGE_REASON
 from spiders.items import PageItem
 from spiders.source import page_from_response
+
+log = logging.getLogger("veille.crawl")
 
 
 def default_run_id() -> str:
@@ -111,6 +115,9 @@ class PageRecorder:
         if page.failure:
             self.failures += 1
             self.challenges += page.failure == CHALLENGE_REASON
+            if self.live:
+                sys.stderr.write("\n")  # the failure's line must not overwrite the progress line
+            logs.failed_url(log, self.source_id, page.url, page.failure, status=page.status, kind=page.kind)
         elif page.kind == "article" and page.status == 200:
             self.articles += 1
         self.bytes += page.bytes

@@ -223,6 +223,13 @@ def test_every_bad_url_is_recorded_with_a_reason(run: dict[str, Any]) -> None:
     assert TRUNCATED in run["articles"] or _failure(run, TRUNCATED)
 
 
+def test_each_failed_url_gets_one_structured_log_line(run: dict[str, Any]) -> None:
+    lines = [ln for ln in run["done"].stderr.splitlines() if " event=failed-url " in ln]
+    for url in (BIG, PDF, LOOP, OFFSITE):
+        mine = [ln for ln in lines if f"url={url} " in ln or f'url="{url}"' in ln]
+        assert len(mine) == 1 and "source=xinhua-fr" in mine[0] and "reason=" in mine[0], (url, lines[:5])
+
+
 def test_size_limits(run: dict[str, Any]) -> None:
     assert _failure(run, BIG) == "too large"
     assert "too large" in _failure(run, GZIP_BOMB) or "max size" in _failure(run, GZIP_BOMB).lower()

@@ -62,3 +62,54 @@ def test_mismatch() -> None:
     assert not mismatch("zh", "zh-CN")
     assert not mismatch("und", "fr")
     assert not mismatch("fr", None)
+
+
+@pytest.mark.parametrize("lang", ["fra_Latn", "rus_Cyrl", "deu_Latn"])
+def test_numpy_replay_matches_langdetect(lang: str) -> None:
+    # the numpy replay of langdetect's scoring must give the very same probabilities
+    from langdetect import detector_factory
+
+    from pipeline import language
+
+    detector_factory.init_factory()
+
+    factory = detector_factory._factory
+    for text in [*_rows(lang), *(s[:15] for s in _rows(lang))]:
+        factory.seed = 0
+        reference = factory.create()
+        reference.append(text)
+        expected = [(p.lang, p.prob) for p in reference.get_probabilities()]
+        factory.seed = 0
+        replay = factory.create()
+        replay.append(text)
+        assert [(p.lang, p.prob) for p in language._probabilities(replay)] == expected
+
+
+def test_cyrillic_letters_decide_between_russian_and_ukrainian() -> None:
+    assert detect("Київ сьогодні")[0] == "uk"
+    assert detect("Вы знаете это")[0] == "ru"
+
+
+def test_vietnamese_tone_letters() -> None:
+    assert detect("Bác sĩ nói rằng")[0] == "vi"
+    # one Vietnamese name in a French sentence does not make it Vietnamese
+    assert detect("La délégation de Hồ Chí Minh-Ville est arrivée à Paris mardi soir")[0] == "fr"
+
+
+def test_function_words_tell_portuguese_from_spanish() -> None:
+    assert detect("Logo que a guerra")[0] == "pt"
+    assert detect("Luego que la guerra")[0] == "es"
+
+
+def test_wrong_prior_does_not_override_clear_text() -> None:
+    sentence = _rows("fra_Latn")[0]
+    assert detect(sentence, prior="en")[0] == "fr"
+
+
+def test_long_text_is_sampled() -> None:
+    from pipeline import language
+
+    text = " ".join(_rows("eng_Latn")) * 20
+    assert len(text) > language.SAMPLE_CHARS
+    assert detect(text)[0] == "en"
+    assert detect(text[:language.SAMPLE_CHARS]) == detect(text)

@@ -1,0 +1,114 @@
+"""Word evidence for short text: how often each common word occurs in each language.
+
+Character n-gram detectors (langdetect, lingua) see "que a", "que la" and "que el" as a few
+shared letters; the words themselves say Portuguese, French or Spanish. On 15-character
+snippets those two or three function words are most of the evidence, so the detector's
+scores are combined with a small word model: for every language, the counts of the
+`TOP_WORDS` most frequent words of a training text (a union vocabulary across languages),
+smoothed, as log-likelihoods.
+
+The packaged table (`pipeline/data/language_words.json`) is built from the SIB-200 *train*
+split (CC BY-SA 4.0, NLLB team / Adelani et al.), never from the dev split that
+`veille eval language` reports on:
+
+    .venv/bin/python -m pipeline.language_words ../shared/data/topics/sib200
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import sys
+from collections import Counter
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+DATA_FILE = "language_words.json"
+# 300 per language is where the list is still mostly function words and frequent news
+# vocabulary; chosen by 2-fold cross-validation on the SIB-200 train split (100-1000 tried)
+TOP_WORDS = 300
+_ALPHA = 1.0            # add-one smoothing: a word unseen in a language is rare there, not impossible
+_VOCAB_GUESS = 20_000   # the size of a language's everyday vocabulary, for the smoothing denominator
+WORD = re.compile(r"[^\W\d_]+")
+
+# SIB-200 folders and the ISO 639-1 code the detector answers with; Chinese, Japanese and
+# Korean are decided by script and need no word table
+SIB_FOLDERS = {"arb_Arab": "ar", "deu_Latn": "de", "eng_Latn": "en", "fra_Latn": "fr", "hin_Deva": "hi",
+               "ita_Latn": "it", "nld_Latn": "nl", "pes_Arab": "fa", "pol_Latn": "pl", "por_Latn": "pt",
+               "rus_Cyrl": "ru", "spa_Latn": "es", "tur_Latn": "tr", "ukr_Cyrl": "uk", "vie_Latn": "vi"}
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased letter runs (apostrophes and hyphens split: l'eau -> l, eau)."""
+    return [w.lower() for w in WORD.findall(text)]
+
+
+def build(sib_dir: Path, top: int = TOP_WORDS) -> dict[str, object]:
+    """The word table from `sib_dir/<folder>/train.tsv` (train split only)."""
+    counts: dict[str, Counter[str]] = {}
+    for folder, code in SIB_FOLDERS.items():
+        with (sib_dir / folder / "train.tsv").open(encoding="utf-8", newline="") as handle:
+            # SIB-200 text holds bare quotes: read it unquoted
+            rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            counts[code] = Counter(w for row in rows for w in words(row["text"]))
+    vocab = sorted({w for c in counts.values() for w, _ in c.most_common(top)})
+    return {"source": "SIB-200 train split (CC BY-SA 4.0)", "top_words": top,
+            "totals": {code: sum(c.values()) for code, c in counts.items()},
+            "counts": {code: {w: c[w] for w in vocab if c[w]} for code, c in counts.items()},
+            "vocabulary": vocab}
+
+
+@lru_cache(maxsize=1)
+def _table() -> tuple[frozenset[str], dict[str, dict[str, float]], dict[str, float]]:
+    """(vocabulary, log P(word | language) for seen words, log P for an unseen word per language)."""
+    raw = json.loads(resources.files("pipeline").joinpath("data", DATA_FILE).read_text(encoding="utf-8"))
+    seen: dict[str, dict[str, float]] = {}
+    unseen: dict[str, float] = {}
+    for code, total in raw["totals"].items():
+        denominator = total + _ALPHA * _VOCAB_GUESS
+        seen[code] = {w: math.log((c + _ALPHA) / denominator) for w, c in raw["counts"][code].items()}
+        unseen[code] = math.log(_ALPHA / denominator)
+    return frozenset(raw["vocabulary"]), seen, unseen
+
+
+def vocabulary() -> frozenset[str]:
+    """The words the table knows."""
+    return _table()[0]
+
+
+def log_likelihoods(text: str, languages: set[str] | frozenset[str]) -> dict[str, float]:
+    """Sum of log P(word | language) over the text's known words, for each of `languages`.
+
+    Languages without a table get the mean of the others, i.e. no evidence either way;
+    an empty dict when the text has none of the vocabulary's words.
+    """
+    vocab, seen, unseen = _table()
+    known = [w for w in words(text) if w in vocab]
+    if not known:
+        return {}
+    scored = {code: sum(seen[code].get(w, unseen[code]) for w in known) for code in languages if code in seen}
+    if not scored:
+        return {}
+    neutral = sum(scored.values()) / len(scored)
+    return {code: scored.get(code, neutral) for code in languages}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rebuild the packaged table from a SIB-200 folder."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m pipeline.language_words SIB200_DIR", file=sys.stderr)
+        return 2
+    table = build(Path(args[0]))
+    out = Path(str(resources.files("pipeline"))) / "data" / DATA_FILE
+    out.write_text(json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
+                   encoding="utf-8")
+    print(f"wrote {out} ({len(table['vocabulary'])} words)")  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

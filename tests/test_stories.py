@@ -227,3 +227,29 @@ def test_normalise_and_hash_fold_trivial_formatting() -> None:
     assert all(content_hash(v) == content_hash(text) for v in variants)
     assert content_hash(text.replace("8e", "9e")) != content_hash(text)
     assert normalise_text("北京，２０２５年！") == "北京 2025年"
+
+
+def test_numpy_minhash_equals_datasketch() -> None:
+    from datasketch import MinHash
+
+    from pipeline.stories import NUM_PERM, minhash_values
+    from pipeline.textnorm import shingle_hashes
+
+    shingles = shingle_hashes(normalise_text(SEEDS[0]))
+    sketch = MinHash(num_perm=NUM_PERM, seed=7, hashfunc=lambda v: v)
+    sketch.update_batch(shingles.tolist())
+    assert (sketch.hashvalues == minhash_values(shingles)).all()
+
+
+def test_translation_invariant_features() -> None:
+    from pipeline.textnorm import extract_evidence
+
+    fr = extract_evidence("", "À Tallinn, en Estonie, 2,5 millions de personnes et dix-huit médailles, a déclaré Poutine.")
+    en = extract_evidence("", "In Tallinn, Estonia, 2.5 million people and eighteen medals, said Putin.")
+    zh = extract_evidence("", "在爱沙尼亚的塔林，250万人，十八块奖牌。")
+    ru = extract_evidence("", "В Таллине, сказал Путин, в Эстонии 2,5 млн человек.")
+    for ev in (fr, en, zh, ru):
+        assert {"c:estonia", "c:tallinn"} <= ev.keys(), ev
+        assert "2500000" in ev.numbers, ev
+    assert "18" in fr.numbers and "18" in en.numbers and "18" in zh.numbers
+    assert any(k.startswith("k:") for k in fr.keys() & en.keys() & ru.keys())

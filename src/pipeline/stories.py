@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -12,9 +13,16 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import LeanMinHash, MinHash
+from datasketch import MinHash
 
-from pipeline.textnorm import Evidence, content_hash, extract_evidence, normalise_text, shingle_hashes
+from pipeline.textnorm import (
+    Evidence,
+    content_hash,
+    extract_evidence,
+    is_cjk_heavy,
+    normalise_text,
+    shingle_hashes,
+)
 
 __all__ = ["Doc", "assign_stories", "content_hash", "dedup", "normalise_text", "outlet_family",
            "parse_published", "story_pairs"]
@@ -46,6 +54,11 @@ MIN_SENTENCE_RATIO = 0.7
 MAX_LENGTH_RATIO = 1.5
 # A translation must share one rare figure or name per this many sentences (two at least).
 SENTENCES_PER_FEATURE = 8
+# Features that survive translation: figures, quotes, links, lexicon entities, name skeletons
+# (a Latin name counts through its skeleton `k:`, never twice through `p:` as well).
+_TRANSLATION_KINDS = ("n:", "q:", "u:", "c:", "k:")
+_EVENT_KINDS = ("n:", "p:", "q:", "u:")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 _SENTENCE_END = re.compile(r"[.!?。！？]+(?:\s|$)|[。！？]")
 _CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -72,9 +85,10 @@ class _Prepared:
     shingles: npt.NDArray[np.uint32]
     evidence: Evidence
     family: str | None
-    minhash: LeanMinHash | None = field(default=None, repr=False)
+    minhash: npt.NDArray[np.uint32] | None = field(default=None, repr=False)
     sentences: int = 0
     length: float = 0.0  # Latin-equivalent characters (see CJK_CHAR_WEIGHT)
+    language: str | None = None  # stated, from the source id's suffix, or from the script
 
 
 def parse_published(value: str | None) -> datetime | None:
@@ -98,13 +112,43 @@ def outlet_family(source: str | None) -> str | None:
     return head if sep and head else source
 
 
+# datasketch's hash family (its default "affine32" scheme and its permutations for this seed): the
+# sketches below are the values `MinHash.update_batch` computes, done on one array per article
+# instead of one Python call per shingle (a test checks they are equal).
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=7)
+_PERM_A, _PERM_B = (np.asarray(v, dtype=np.uint32) for v in _TEMPLATE.permutations)
+
+
+def minhash_values(shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """The MinHash signature datasketch gives these shingle hashes (identity hash function, seed 7)."""
+    h = shingles.astype(np.uint32)
+    with np.errstate(over="ignore"):
+        # MurmurHash3's 32-bit finaliser, as datasketch pre-mixes inputs, then h -> a*h + b mod 2^32
+        h = h ^ (h >> np.uint32(16))
+        h = h * np.uint32(0x85EBCA6B)
+        h = h ^ (h >> np.uint32(13))
+        h = h * np.uint32(0xC2B2AE35)
+        h = h ^ (h >> np.uint32(16))
+        hashed = h[:, None] * _PERM_A + _PERM_B
+    return np.asarray(hashed.min(axis=0), dtype=np.uint32)
+
+
+def _language(doc: Doc, text: str) -> str | None:
+    if doc.language:
+        return doc.language
+    if doc.source and "-" in doc.source:
+        return doc.source.rpartition("-")[2] or None
+    if is_cjk_heavy(text):
+        return "zh"
+    sample = text[:2000]
+    return "ru" if sample and len(_CYRILLIC.findall(sample)) > 0.3 * len(sample.replace(" ", "")) else None
 
 
 def _prepare(doc: Doc) -> _Prepared:
     body = doc.text if doc.text and doc.text.strip() else doc.title
     norm = normalise_text(body or "")
-    exact = content_hash(body) if len(norm) >= MIN_EXACT_CHARS else None
+    # the content hash of the body, without normalising it a second time
+    exact = hashlib.sha256(norm.encode("utf-8")).hexdigest() if len(norm) >= MIN_EXACT_CHARS else None
     shingles = shingle_hashes(norm[:MAX_SHINGLE_CHARS])
     evidence = extract_evidence(doc.title or "", (doc.text or "")[:MAX_EVIDENCE_CHARS])
     prepared = _Prepared(doc, parse_published(doc.published), exact, shingles, evidence,
@@ -113,16 +157,10 @@ def _prepare(doc: Doc) -> _Prepared:
     cjk = len(_CJK_CHAR.findall(text))
     prepared.sentences = len(_SENTENCE_END.findall(text)) or (1 if text.strip() else 0)
     prepared.length = len(text) - text.count(" ") - cjk + CJK_CHAR_WEIGHT * cjk
+    prepared.language = _language(doc, text)
     if shingles.size >= MIN_SHINGLES:
-        sketch = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme,
-                         hashfunc=_identity)
-        sketch.update_batch(shingles.tolist())
-        prepared.minhash = LeanMinHash(sketch)
+        prepared.minhash = minhash_values(shingles)
     return prepared
-
-
-def _identity(value: int) -> int:
-    return value
 
 
 def _prepare_all(docs: Iterable[Doc]) -> list[_Prepared]:
@@ -157,22 +195,6 @@ def _near_duplicate(a: _Prepared, b: _Prepared) -> bool:
         return False
     containment, jaccard = _overlap(a.shingles, b.shingles)
     return jaccard >= MIN_JACCARD or (containment >= MIN_CONTAINMENT and jaccard >= MIN_JACCARD_WITH_CONTAINMENT)
-
-
-class _Rarity:
-    """Document frequencies of evidence features in the collection at hand."""
-
-    def __init__(self, prepared: Sequence[_Prepared]) -> None:
-        self.df: Counter[str] = Counter()
-        for p in prepared:
-            self.df.update(p.evidence.keys())
-        # A feature in more than about 1% of articles (at least 5, at most 30)
-        # is background: a country, a ministry, a round figure.
-        self.cap = max(5, min(30, len(prepared) // 100))
-
-    def rare(self, keys: Iterable[str]) -> set[str]:
-        """The features of `keys` that are rare enough to count as evidence."""
-        return {k for k in keys if self.df[k] <= self.cap}
 
 
 def _event_match(a: _Prepared, b: _Prepared, rare_a: set[str], rare_b: set[str]) -> bool:
@@ -210,29 +232,44 @@ def _event_match(a: _Prepared, b: _Prepared, rare_a: set[str], rare_b: set[str])
     return False
 
 
-def _translation_match(a: _Prepared, b: _Prepared, shared: set[str]) -> bool:
-    """One outlet's editions of one dispatch: dated within a day, same shape, at least one rare shared feature.
+def _editions(a: _Prepared, b: _Prepared) -> bool:
+    """Could these be one outlet's editions of one dispatch in two languages (not yet looking at content)?
 
-    Only figures and Latin-script names survive translation; one shared rare figure is enough when the
-    two texts also have the same number of sentences and a matching length, which reports of other
-    events by the same outlet on the same day seldom do.
+    An unknown outlet or date cannot rule a pair out (`veille dedup` may get neither): the content must
+    then carry more (see `_translation_match`).
     """
-    if a.family is None or a.family != b.family or a.doc.source == b.doc.source:
+    if a.family is not None and b.family is not None and (a.family != b.family or a.doc.source == b.doc.source):
         return False
-    if a.doc.language and b.doc.language and a.doc.language == b.doc.language:
+    if a.language is None or b.language is None or a.language == b.language:
         return False
-    if a.when is None or b.when is None or abs(a.when - b.when) > TRANSLATION_WINDOW:
+    if a.when is not None and b.when is not None and abs(a.when - b.when) > TRANSLATION_WINDOW:
         return False
     if min(a.sentences, b.sentences) < 2 or min(a.length, b.length) <= 0:
         return False
     if min(a.sentences, b.sentences) / max(a.sentences, b.sentences) < MIN_SENTENCE_RATIO:
         return False
-    if max(a.length, b.length) / min(a.length, b.length) > MAX_LENGTH_RATIO:
+    return max(a.length, b.length) / min(a.length, b.length) <= MAX_LENGTH_RATIO
+
+
+def _translation_match(a: _Prepared, b: _Prepared, shared: set[str]) -> bool:
+    """One outlet's editions of one dispatch: dated within a day, same shape, rare features in common.
+
+    Figures, links, entities of the lexicon and name skeletons survive translation (`pipeline.translation`);
+    one shared rare figure is enough when the two texts also have the same number of sentences and a
+    matching length, which reports of other events by the same outlet on the same day seldom do.
+    """
+    if not _editions(a, b):
         return False
-    useful = sum(1 for k in shared if k[:2] in ("n:", "p:", "q:", "u:"))
+    # a country or city of the lexicon is shared by many unrelated stories of a day: two count as one
+    # figure or name (a city and a figure in common linked an energy story to a cost-of-living one)
+    useful = sum(0.5 if k[:2] == "c:" else 1.0 for k in shared if k[:2] in _TRANSLATION_KINDS)
     shortest = min(a.sentences, b.sentences)
     # a longer dispatch carries more figures and names, so its translation must share more of them
-    if useful >= max(2, shortest // SENTENCES_PER_FEATURE):
+    needed = max(2, shortest // SENTENCES_PER_FEATURE)
+    if a.family is None or b.family is None or a.when is None or b.when is None:
+        # without the outlet and the day, two articles in two languages on one subject share more by chance
+        return useful >= needed + 1
+    if useful >= needed:
         return True
     # alone, a place or person name is too common on one day (Texas, Obama); a rare figure is not
     figures = sum(1 for k in shared if k[:2] in ("n:", "q:", "u:"))
@@ -256,47 +293,126 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
-def _lsh_candidates(prepared: Sequence[_Prepared], queries: set[int]) -> set[tuple[int, int]]:
-    """Pairs (i, j), i in `queries`, whose MinHash sketches agree on every row of at least one band.
+def _pairs_in_groups(keys: npt.NDArray[np.int64] | npt.NDArray[np.uint64], members: npt.NDArray[np.int64],
+                     n_queries: int) -> npt.NDArray[np.int64]:
+    """Every pair of members sharing a key, as codes `lo * BIG + hi` (lo < hi, lo a query; may repeat).
+
+    Groups of one size are expanded together with numpy, so the cost is in the pairs, not in Python.
+    """
+    if keys.size < 2:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    ordered, who = keys[order], members[order]
+    bounds = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
+    starts, sizes = bounds[:-1], np.diff(bounds)
+    out = []
+    for size in np.unique(sizes[sizes >= 2]).tolist():
+        firsts = starts[sizes == size]
+        block = who[firsts[:, None] + np.arange(size)]
+        left, right = np.triu_indices(size, 1)
+        x, y = block[:, left].ravel(), block[:, right].ravel()
+        lo, hi = np.minimum(x, y), np.maximum(x, y)
+        keep = (lo < n_queries) & (lo != hi)
+        out.append(lo[keep] * _BIG + hi[keep])
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+_BIG = np.int64(1 << 31)
+
+
+def _lsh_candidates(prepared: Sequence[_Prepared], n_queries: int) -> list[tuple[int, int]]:
+    """Pairs (i < j), i a query, whose MinHash sketches agree on every row of at least one band.
 
     The banding of datasketch's MinHashLSH, done on the whole sketch matrix with numpy: inserting
     100k sketches one band at a time into Python dicts was most of the time to cluster 100k articles.
     """
     index = [i for i, p in enumerate(prepared) if p.minhash is not None]
-    pairs: set[tuple[int, int]] = set()
     if len(index) < 2:
-        return pairs
-    ids = np.array(index)
-    matrix = np.stack([prepared[i].minhash.hashvalues for i in index]).astype(np.uint64)  # type: ignore[union-attr]
+        return []
+    ids = np.array(index, dtype=np.int64)
+    matrix = np.stack([prepared[i].minhash for i in index]).astype(np.uint64)  # type: ignore[misc]
     bands, rows = LSH_BANDS
+    codes = []
     for band in range(bands):
         block = matrix[:, band * rows:(band + 1) * rows]
         key = block[:, 0].copy()
         with np.errstate(over="ignore"):
             for r in range(1, rows):
                 key = key * np.uint64(0x100000001B3) ^ block[:, r]
-        order = np.argsort(key, kind="stable")
-        ordered = key[order]
-        same = np.flatnonzero(ordered[1:] == ordered[:-1])
-        if same.size == 0:
-            continue
-        # runs of equal band keys (a key collision across different rows only adds a candidate to verify)
-        starts = same[np.r_[True, np.diff(same) > 1]]
-        for start in starts.tolist():
-            end = start + 1
-            while end < ordered.size and ordered[end] == ordered[start]:
-                end += 1
-            members = ids[order[start:end]].tolist()
-            for i in members:
-                if i in queries:
-                    pairs.update((i, j) for j in members if j != i)
-    return pairs
+        # a key collision across different rows only adds a candidate to verify
+        codes.append(_pairs_in_groups(key, ids, n_queries))
+    return _decode(np.unique(np.concatenate(codes)))
 
 
-def _links(prepared: Sequence[_Prepared], queries: Sequence[int], window: timedelta) -> set[tuple[int, int]]:
-    """Pairs (i, j), i in `queries`, that belong to one story."""
+def _decode(codes: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
+    return list(zip((codes // _BIG).tolist(), (codes % _BIG).tolist(), strict=True))
+
+
+def _rare_keys(prepared: Sequence[_Prepared]) -> list[set[str]]:
+    """Each article's evidence features that are rare in the collection at hand."""
+    keys = [p.evidence.keys() for p in prepared]
+    df: Counter[str] = Counter()
+    for k in keys:
+        df.update(k)
+    # A feature in more than about 1% of articles (at least 5, at most 30)
+    # is background: a country, a ministry, a round figure.
+    cap = max(5, min(30, len(prepared) // 100))
+    return [{k for k in ks if df[k] <= cap} for ks in keys]
+
+
+def _seconds(p: _Prepared) -> float:
+    return p.when.timestamp() if p.when is not None else math.nan
+
+
+def _evidence_candidates(prepared: Sequence[_Prepared], rare: Sequence[set[str]], n_queries: int,
+                         window: timedelta) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Pairs that may be one event (two shared rare event features, inside the window) and pairs that
+    may be editions of one dispatch (one shared rare feature, `_editions` necessary conditions), both
+    filtered with numpy so that the per-pair rules run on few pairs."""
+    key_ids: dict[str, int] = {}
+    kinds: list[bool] = []
+    entry_key: list[int] = []
+    entry_doc: list[int] = []
+    for i, ks in enumerate(rare):
+        for k in ks:
+            kid = key_ids.get(k)
+            if kid is None:
+                kid = key_ids[k] = len(key_ids)
+                kinds.append(k[:2] in _EVENT_KINDS)
+            entry_key.append(kid)
+            entry_doc.append(i)
+    keys, docs = np.array(entry_key, dtype=np.int64), np.array(entry_doc, dtype=np.int64)
+    is_event = np.array(kinds, dtype=bool)
+    all_codes = _pairs_in_groups(keys, docs, n_queries)
+    event_mask = is_event[keys] if keys.size else np.zeros(0, dtype=bool)
+    event_codes = _pairs_in_groups(keys[event_mask], docs[event_mask], n_queries)
+    when = np.array([_seconds(p) for p in prepared], dtype=np.float64)
+
+    def inside(codes: npt.NDArray[np.int64], limit: float) -> npt.NDArray[np.bool_]:
+        gap = np.abs(when[codes // _BIG] - when[codes % _BIG])
+        return np.asarray(np.isnan(gap) | (gap <= limit), dtype=np.bool_)
+
+    shared_twice, counts = np.unique(event_codes, return_counts=True)
+    event = shared_twice[counts >= 2]
+    event = event[inside(event, window.total_seconds())]
+
+    pairs = np.unique(all_codes)
+    pairs = pairs[inside(pairs, TRANSLATION_WINDOW.total_seconds())]
+    sentences = np.array([p.sentences for p in prepared], dtype=np.float64)
+    length = np.array([p.length for p in prepared], dtype=np.float64)
+    first, second = pairs // _BIG, pairs % _BIG
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shaped = ((np.minimum(sentences[first], sentences[second]) >= 2)
+                  & (np.minimum(sentences[first], sentences[second]) / np.maximum(sentences[first], sentences[second])
+                     >= MIN_SENTENCE_RATIO)
+                  & (np.minimum(length[first], length[second]) > 0)
+                  & (np.maximum(length[first], length[second]) / np.minimum(length[first], length[second]) <= MAX_LENGTH_RATIO))
+    return _decode(event), _decode(pairs[shaped])
+
+
+def _links(prepared: Sequence[_Prepared], n_queries: int, window: timedelta) -> set[tuple[int, int]]:
+    """Pairs (i < j) that belong to one story, i among the first `n_queries` articles (the ones asked about)."""
     found: set[tuple[int, int]] = set()
-    query_set = set(queries)
 
     by_hash: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(prepared):
@@ -304,34 +420,22 @@ def _links(prepared: Sequence[_Prepared], queries: Sequence[int], window: timede
             by_hash[p.exact].append(i)
     for members in by_hash.values():
         if len(members) > 1:
-            for i in members:
-                if i in query_set:
-                    found.update((i, j) for j in members if j != i)
+            found.update((i, j) for k, i in enumerate(members) if i < n_queries for j in members[k + 1:])
 
-    for i, j in _lsh_candidates(prepared, query_set):
+    for i, j in _lsh_candidates(prepared, n_queries):
         p = prepared[i]
         if (i, j) not in found and _within(p, prepared[j], window) and _near_duplicate(p, prepared[j]):
             found.add((i, j))
 
-    rarity = _Rarity(prepared)
-    rare = [rarity.rare(p.evidence.keys()) for p in prepared]
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, keys in enumerate(rare):
-        for key in keys:
-            index[key].append(i)
-    for i in queries:
-        counts: Counter[int] = Counter()
-        for key in rare[i]:
-            counts.update(index[key])
-        for j, shared in counts.items():
-            if j == i or (i, j) in found:
-                continue
-            a, b = prepared[i], prepared[j]
-            # Every event rule needs at least two shared rare features; translations may rest on one.
-            if shared >= 2 and _within(a, b, window) and _event_match(a, b, rare[i], rare[j]):
-                found.add((i, j))
-            elif _translation_match(a, b, rare[i] & rare[j]):
-                found.add((i, j))
+    rare = _rare_keys(prepared)
+    event_rare = [{k for k in ks if k[:2] in _EVENT_KINDS} for ks in rare]
+    event, editions = _evidence_candidates(prepared, rare, n_queries, window)
+    for i, j in event:
+        if (i, j) not in found and _event_match(prepared[i], prepared[j], event_rare[i], event_rare[j]):
+            found.add((i, j))
+    for i, j in editions:
+        if (i, j) not in found and _translation_match(prepared[i], prepared[j], rare[i] & rare[j]):
+            found.add((i, j))
     return found
 
 
@@ -348,7 +452,7 @@ def dedup(docs: Sequence[Doc], window_days: int = 3) -> dict[str, str]:
     prepared = _prepare_all(docs)
     window = timedelta(days=window_days)
     union = _UnionFind(len(prepared))
-    for i, j in _links(prepared, range(len(prepared)), window):
+    for i, j in _links(prepared, len(prepared), window):
         union.union(i, j)
     groups: dict[int, list[_Prepared]] = defaultdict(list)
     for i, p in enumerate(prepared):
@@ -393,7 +497,7 @@ def assign_stories(existing: Sequence[Doc], new: Sequence[Doc], window_days: int
     prepared = _prepare_all(pending + candidates)
     n_pending = len(pending)
     union = _UnionFind(len(prepared))
-    links = _links(prepared, range(n_pending), window)
+    links = _links(prepared, n_pending, window)
     for i, j in links:
         if j < n_pending:
             union.union(i, j)

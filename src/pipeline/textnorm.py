@@ -6,9 +6,12 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
+
+from pipeline.translation import chinese_numbers, cross_keys, number_words
 
 # Combining marks left behind by NFKD: folding them makes "é" and "e" equal,
 # which is what a republication with lost accents (ASCII-only CMS) needs.
@@ -86,8 +89,15 @@ def shingle_hashes(normalised: str) -> npt.NDArray[np.uint32]:
 
 
 # Numbers: thousands groups of exactly three digits, so "le 6, 300 personnes"
-# stays two numbers while "360 000" and "360,000" give the same value.
-_NUMBER = re.compile(r"\d+(?:[ .,\u00a0\u202f]\d{3})*(?:[.,]\d+)?")
+# stays two numbers while "360 000" and "360,000" give the same value; a scale
+# word after the figure ("2,5 millions", "2.5 million", "250 万") gives its value,
+# so the editions of one dispatch in several languages carry the same number.
+_NUMBER = re.compile(r"(\d+(?:[ .,\u00a0\u2007\u2009\u202f]\d{3})*)(?:[.,](\d+))?"
+                     r"(?:\s?(millions?|milliards?|billions?|thousands?|млн|млрд|тыс|миллион|миллиард|万|亿)"
+                     r"(?![a-zA-Zа-яА-Я]))?")
+_SCALE = {"million": 10**6, "millions": 10**6, "milliard": 10**9, "milliards": 10**9, "billion": 10**9,
+          "billions": 10**9, "thousand": 10**3, "thousands": 10**3, "млн": 10**6, "млрд": 10**9, "тыс": 10**3,
+          "миллион": 10**6, "миллиард": 10**9, "万": 10**4, "亿": 10**8}
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # A capitalised Latin word after a lower-case word, digit or comma: a name,
 # not the first word of a sentence.
@@ -104,19 +114,24 @@ _NAME_STOP = frozenset(
 
 @dataclass(frozen=True)
 class Evidence:
-    """What survives rewriting and translation: figures, Latin-script names, quotes, links."""
+    """What survives rewriting and translation: figures, Latin-script names, quotes, links.
+
+    `cross` holds the translation-only features (`c:` lexicon entities, `k:` name skeletons, see
+    `pipeline.translation`): they let editions in other scripts meet, and event matching ignores them.
+    """
 
     numbers: frozenset[str]
     names: frozenset[str]
     quotes: frozenset[str]
     urls: frozenset[str]
     title_words: frozenset[str]
+    cross: frozenset[str] = frozenset()
 
     def keys(self) -> set[str]:
         """All features as one set of prefixed strings (for an inverted index)."""
         out = {"n:" + v for v in self.numbers} | {"p:" + v for v in self.names}
         out |= {"q:" + v for v in self.quotes} | {"u:" + v for v in self.urls}
-        return out
+        return out | self.cross
 
 
 def _fold(word: str) -> str:
@@ -132,19 +147,35 @@ def title_words(title: str) -> frozenset[str]:
     return frozenset(w for w in norm.split() if len(w) >= 4)
 
 
+def _number_key(whole: str, fraction: str | None, scale: str | None) -> str | None:
+    """The canonical value of one figure, or None for values too common to be evidence."""
+    digits = re.sub(r"\D", "", whole)
+    fraction = (fraction or "").rstrip("0")
+    if scale:
+        value = Decimal(f"{digits}.{fraction or 0}") * _SCALE[scale.casefold()]
+        return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
+    # One-digit values and years are in every article of a week.
+    if len(digits) + len(fraction) < 2 or (not fraction and len(digits) == 4 and _YEAR.fullmatch(digits)):
+        return None
+    integer = digits.lstrip("0") or "0"
+    return f"{integer}.{fraction}" if fraction else integer
+
+
 def extract_evidence(title: str, text: str) -> Evidence:
     """Figures, names, quotes and links of an article (title and text)."""
-    body = f"{title}\n{text}"
-    numbers: set[str] = set()
-    for match in _NUMBER.finditer(body):
-        digits = re.sub(r"\D", "", match.group(0))
-        # One-digit values and years are in every article of a week.
-        if len(digits) >= 2 and not (len(digits) == 4 and _YEAR.fullmatch(digits)):
-            numbers.add(digits.lstrip("0") or "0")
+    # NFKC: full-width digits and letters (common in Chinese text) read as ASCII
+    body = unicodedata.normalize("NFKC", f"{title}\n{text}")
+    numbers = {key for m in _NUMBER.finditer(body) if (key := _number_key(m.group(1), m.group(2), m.group(3)))}
+    # figures spelled out or in Chinese numerals, as the same dispatch in another language writes them
+    normalised = normalise_text(body)
+    words = normalised.split()
+    numbers |= {str(v) for v in chinese_numbers(body) | number_words(words) if v >= 10 and not 1900 <= v <= 2099}
     names = {_fold(m.group(1)).strip("'’-") for m in _NAME.finditer(body)}
     names |= {m.group(1).casefold() for m in _ACRONYM.finditer(body) if not m.group(1).isdigit()}
     names = {n for n in names if len(n) >= 2 and n not in _NAME_STOP and not n.isdigit()}
     quotes = {normalise_text(next(g for g in m.groups() if g)) for m in _QUOTE.finditer(body)}
     urls = {u.rstrip(".,;").lower() for u in _URL.findall(body)}
-    return Evidence(frozenset(numbers), frozenset(names), frozenset(q for q in quotes if len(q) >= 30),
-                    frozenset(urls), title_words(title))
+    frozen_names = frozenset(names)
+    cross = cross_keys(normalised, body, frozen_names, words)
+    return Evidence(frozenset(numbers), frozen_names, frozenset(q for q in quotes if len(q) >= 30),
+                    frozenset(urls), title_words(title), frozenset(cross))

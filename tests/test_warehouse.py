@@ -129,3 +129,24 @@ def test_busy_message_names_holder_and_since(db: Path) -> None:
     # the OS released the lock with the process: no stuck lock
     with warehouse.write(db, wait=5) as con:
         assert warehouse.schema_version(con) >= 1
+
+
+def test_recent_articles_are_those_published_or_first_seen_in_the_window(db: Path) -> None:
+    from datetime import UTC, datetime
+
+    def art(aid: str, published: str | None, first_seen: str) -> dict[str, object]:
+        return {"id": aid, "url": f"https://x.example/{aid}", "canonical_url": f"https://x.example/{aid}",
+                "source_id": "xinhua-fr", "title": aid, "text": aid, "published": published,
+                "first_seen": first_seen, "last_seen": first_seen, "story_id": f"st-{aid}"}
+
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        warehouse.merge_batch(con, {"articles": [
+            art("old", "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"),
+            art("published-in", "2026-01-09T00:00:00+00:00", "2026-01-02T00:00:00+00:00"),
+            art("seen-in", "2025-12-01T00:00:00+00:00", "2026-01-09T00:00:00+00:00"),
+            art("undated-in", None, "2026-01-09T00:00:00+00:00"),
+            art("undated-old", None, "2026-01-01T00:00:00+00:00")]})
+    with warehouse.read(db, 5) as con:
+        rows = warehouse.recent_articles(con, datetime(2026, 1, 8, tzinfo=UTC))
+    assert sorted(r["id"] for r in rows) == ["published-in", "seen-in", "undated-in"]

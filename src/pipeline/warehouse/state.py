@@ -28,10 +28,13 @@ def validators(con: duckdb.DuckDBPyConnection, source_id: str) -> dict[str, dict
 
 def recent_articles(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, Any]]:
     """Articles first seen or published since a time, with their story ids (story matching window)."""
-    cursor = con.execute(
-        "SELECT id, title, text, url, source_id, CAST(coalesce(published, first_seen) AS VARCHAR) AS published, "
-        "language, story_id FROM articles WHERE coalesce(published, first_seen) >= ? OR first_seen >= ?",
-        [since, since])
+    # Two plain range filters joined by UNION (not one OR over an expression): each can skip row groups by their
+    # min/max, so the read grows with the window, not with the warehouse. Same rows as
+    # `coalesce(published, first_seen) >= since OR first_seen >= since`.
+    columns_sql = ("SELECT id, title, text, url, source_id, CAST(coalesce(published, first_seen) AS VARCHAR) "
+                   "AS published, language, story_id FROM articles")
+    cursor = con.execute(f"{columns_sql} WHERE first_seen >= ? UNION {columns_sql} WHERE published >= ?",
+                         [since, since])
     columns = [d[0] for d in cursor.description or []]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

@@ -52,6 +52,14 @@ VIEWS: dict[str, str] = {
 }
 BASELINE_SQL = "SELECT count(*), sum(length(text)) FROM articles"
 FTS_QUERY = "économie numérique"
+# more shapes of query, reported beside the headline one: a Chinese bigram, a kept digit term, a
+# common word (long postings), and the headline query behind a source filter
+MORE_QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
+    "zh bigram": ("数字", {}),
+    "digits": ("5G", {}),
+    "common word": ("le", {}),
+    "filtered by source": (FTS_QUERY, {"sources": ["xinhua-fr"]}),
+}
 
 
 class Generator:
@@ -235,6 +243,12 @@ def tier(gen: Generator, db: Path, n: int, batch: int, new: int = 1000) -> dict[
         found = latency(con, lambda c: search.search(c, FTS_QUERY, {}, 20)[1])
         found["engine"] = "bm25 on veille's index"
         out["search"] = found
+        out["search_more"] = {name: latency(con, lambda c, q=q, f=f: search.search(c, q, f, 20)[1])
+                              for name, (q, f) in MORE_QUERIES.items()}
+        out["search_index"] = {
+            "postings": con.execute("SELECT count(*) FROM search_postings").fetchone()[0],  # type: ignore[index]
+            "terms": con.execute("SELECT count(*) FROM search_terms").fetchone()[0],  # type: ignore[index]
+        }
     return out
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 import subprocess
+import unicodedata
 from pathlib import Path
 
-from pipeline import warehouse
+from pipeline import searchtext, warehouse
 from pipeline.searchtext import tokens
-from pipeline.warehouse import search
+from pipeline.warehouse import migrations, search
 from tests.conftest import VEILLE
 
 
@@ -42,6 +45,33 @@ def test_tokens_fold_accents_keep_digits_and_split_chinese() -> None:
     assert tokens("数字经济") == ["数字", "字经", "经济"]
 
 
+def _reference_tokens(text: str) -> list[str]:
+    """The plain definition the fast tokenizer must match: fold the whole text, then split it."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    out: list[str] = []
+    for match in re.finditer(searchtext._TOKEN, folded):
+        run = match.group(0)
+        if searchtext._CJK_RUN.match(run):
+            out.extend([run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)])
+        elif len(run) <= searchtext.MAX_TOKEN:
+            out.append(run)
+    return out
+
+
+def test_fast_tokens_equal_the_plain_definition() -> None:
+    # what makes chunk-by-chunk tokenizing exact: no whitespace character folds into a token character
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert not [c for c in spaces if searchtext._TOKEN.search(searchtext.fold(c))]
+    texts = ["L\u2019E\u0301conomie nume\u0301rique\u00a0: ﬁnance ² ＡＢＣ１２３ Straße ΣΑΣ",
+             "数字经济 是\u3000全球经济 5G 网络。2025年", "a" * 41 + " " + "b" * 40, "", "  \t\n"]
+    rnd = random.Random(7)
+    pool = [chr(c) for c in range(0x20, 0x3100)] + list("数字经济 \u00a0\u0301ﬁ²") * 40
+    texts += ["".join(rnd.choice(pool) for _ in range(rnd.randint(1, 40))) for _ in range(3000)]
+    for text in texts * 2:  # twice: the second pass reads the chunk cache
+        assert tokens(text) == _reference_tokens(text), text
+
+
 def test_accentless_query_finds_french_and_chinese_by_two_characters(db: Path) -> None:
     _load(db, ARTICLES)
     assert _ids(db, "economie numerique")[0] == "fr1"
@@ -62,6 +92,39 @@ def test_index_follows_every_load_and_reload(db: Path) -> None:
     assert _ids(db, "cloud") == [] and _ids(db, "satellites") == ["en1"]
     with warehouse.read(db, 5) as con:
         assert con.execute("SELECT count(*) FROM search_docs").fetchone() == (len(ARTICLES),)
+
+
+def test_reload_replaces_postings_and_keeps_others(db: Path) -> None:
+    _load(db, ARTICLES)
+    with warehouse.read(db, 5) as con:
+        before = con.execute("SELECT count(*) FROM search_postings").fetchone()
+    _load(db, ARTICLES)  # the same batch again: same index, no duplicated postings
+    with warehouse.read(db, 5) as con:
+        assert con.execute("SELECT count(*) FROM search_postings").fetchone() == before
+        # every posting belongs to a live doc, and each doc's postings add up to its length
+        assert con.execute("SELECT count(*) FROM search_postings p ANTI JOIN search_docs d USING (doc)"
+                           ).fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM search_docs d WHERE length <> "
+                           "(SELECT sum(tf) FROM search_postings p WHERE p.doc = d.doc)").fetchone() == (0,)
+    assert _ids(db, "coupe") == ["fr2"] and _ids(db, "数字") == ["zh1"]
+
+
+def test_upgrade_from_the_old_index_rebuilds_it(db: Path) -> None:
+    # a warehouse at schema 005 (VARCHAR postings of migration 004), holding articles
+    with warehouse.write(db, 5) as con:
+        migrations.applied(con)
+        for version, name, path in migrations.available():
+            if version < 6:
+                con.execute(path.read_text(encoding="utf-8"))
+                con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        warehouse.merge_rows(con, "articles", ARTICLES)
+        con.execute("INSERT INTO search_postings VALUES ('economie', 'fr1', 4)")
+    # what `veille migrate` does
+    with warehouse.write(db, 5) as con:
+        assert "006_search_postings" in warehouse.migrate(con)
+        assert search.reindex_missing(con) == len(ARTICLES)
+        assert search.reindex_missing(con) == 0
+    assert _ids(db, "economie numerique")[0] == "fr1" and _ids(db, "数字") == ["zh1"]
 
 
 def test_search_and_export_commands(db: Path, tmp_path: Path) -> None:

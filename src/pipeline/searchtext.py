@@ -12,26 +12,77 @@ _TOKEN = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
 _CJK_RUN = re.compile(rf"^[{_CJK}]+$")
 TITLE_WEIGHT = 3  # a term in the title counts as three in the body
 MAX_TOKEN = 40
+# Whitespace-separated chunks already tokenized. News text repeats its words, so most chunks are
+# looked up rather than folded again; the cap bounds memory on a long reindex.
+_CHUNKS: dict[str, tuple[str, ...]] = {}
+_CHUNKS_MAX = 500_000
+_CHUNK_CACHED = 40  # longer chunks (CJK sentences have no spaces) rarely repeat: not worth a cache slot
+_BIGRAMS = re.compile(r"(?=(..))", re.DOTALL)
+_marks: re.Pattern[str] | None = None
+
+
+def _combining_marks() -> re.Pattern[str]:
+    """Every character with a nonzero canonical combining class, as one regex class (built on first use)."""
+    global _marks
+    if _marks is None:
+        ranges: list[str] = []
+        start = prev = -2
+        for code in range(0x110000):
+            if unicodedata.combining(chr(code)):
+                if code != prev + 1:
+                    if start >= 0:
+                        ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+                    start = code
+                prev = code
+        ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+        _marks = re.compile(f"[{''.join(ranges)}]+")
+    return _marks
 
 
 def fold(text: str) -> str:
     """Lower case without accents ("Économie" -> "economie")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():
+        # casefold and NFKD leave ASCII alone except for case, and ASCII has no combining marks
+        return text.lower()
+    # one regex pass drops the marks: testing unicodedata.combining character by character in
+    # Python was most of the cost of folding Chinese text
+    return _combining_marks().sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
-def tokens(text: str) -> list[str]:
-    """Search terms of a text, in order (CJK runs become overlapping bigrams)."""
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     out: list[str] = []
-    for match in _TOKEN.finditer(fold(text)):
+    for match in _TOKEN.finditer(fold(chunk)):
         run = match.group(0)
         if _CJK_RUN.match(run):
             if len(run) == 1:
                 out.append(run)
             else:
-                out.extend(run[i:i + 2] for i in range(len(run) - 1))
+                out.extend(_BIGRAMS.findall(run))
         elif len(run) <= MAX_TOKEN:
             out.append(run)
+    return tuple(out)
+
+
+def tokens(text: str) -> list[str]:
+    """Search terms of a text, in order (CJK runs become overlapping bigrams)."""
+    # Tokenizing whitespace-separated chunks one by one gives the same terms as the whole text:
+    # fold maps each character on its own (case folding and NFKD are per character, and the
+    # canonical reordering NFKD does only moves combining marks, which fold drops), and no
+    # whitespace character folds into a token character, so no token or CJK run spans a chunk
+    # boundary (tests/test_search.py checks both over all of Unicode).
+    out: list[str] = []
+    cache = _CHUNKS
+    for chunk in text.split():
+        if len(chunk) > _CHUNK_CACHED:
+            out.extend(_chunk_tokens(chunk))
+            continue
+        found = cache.get(chunk)
+        if found is None:
+            found = _chunk_tokens(chunk)
+            if len(cache) >= _CHUNKS_MAX:
+                cache.clear()
+            cache[chunk] = found
+        out.extend(found)
     return out
 
 

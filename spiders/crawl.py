@@ -100,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
     errors: list[str] = []
     # veille's structured lines instead of Scrapy's root handler: one line per event, no traces for expected failures
-    process = CrawlerProcess(settings, install_root_handler=False)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    process = CrawlerProcess(settings)
     from pipeline import logs
 
     logs.configure(cfg.log_level, cfg.log_format)

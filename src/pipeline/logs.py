@@ -80,6 +80,9 @@ def configure(level: str = "WARNING", kind: str = "text", stream: TextIO | None 
         raise ValueError(f"log_level: expected one of {', '.join(LEVELS)}, got {level!r}")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(LineFormatter(kind))
+    # the level goes on the handler too: libraries such as Scrapy set DEBUG on their own loggers, which the
+    # root logger's level alone would not hold back
+    handler.setLevel(name)
     root = logging.getLogger()
     if _installed is not None:
         root.removeHandler(_installed)

@@ -31,9 +31,11 @@ _MIN_SKELETON = 3
 _MARKS = re.compile("[\u0300-\u036f]")
 _WORD = re.compile(r"\w+")
 # A capitalised Cyrillic word after a lower-case word, digit or comma: a name, not a sentence start.
-_CYRILLIC_NAME = re.compile(r"(?<=[а-яё0-9,] )([А-ЯЁ][а-яё-]{2,})")
+# (The look-behinds follow the capital they guard, so the regex engine skips ahead to capitals instead
+# of trying a look-behind at every position; the matches are the same.)
+_CYRILLIC_NAME = re.compile(r"([А-ЯЁ](?<=[а-яё0-9,] [А-ЯЁ])[а-яё-]{2,})")
 # Latin words inside Chinese text are names, acronyms or titles kept in the original spelling.
-_LATIN_IN_CJK = re.compile(r"(?<![A-Za-z])([A-Z][A-Za-z'-]+)")
+_LATIN_IN_CJK = re.compile(r"([A-Z](?<![A-Za-z][A-Z])[A-Za-z'-]+)")
 _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -139,22 +141,32 @@ class _PhraseMatcher:
         return all(words[start + k].startswith(w) if prefix else words[start + k] == w
                    for k, (w, prefix) in enumerate(form))
 
-    def find(self, words: list[str]) -> list[tuple[str, int, int]]:
-        """(value, start, end) of the longest phrase at each position, left to right, not overlapping."""
-        distinct = set(words)
+    def find(self, words: list[str], distinct: set[str] | None = None) -> list[tuple[str, int, int]]:
+        """(value, start, end) of the longest phrase at each position, left to right, not overlapping.
+
+        `distinct` is `set(words)` when the caller has it already.
+        """
+        distinct = set(words) if distinct is None else distinct
         # set operations run in C: only words never seen before are classified in Python
-        for word in distinct - self.seen:
-            if len(self.seen) >= self.MEMO_LIMIT:
-                self.seen.clear()
-                self.starters.clear()
+        new = distinct - self.seen
+        if len(self.seen) + len(new) > self.MEMO_LIMIT:
+            # forget everything before classifying this text, so that no starter of it is forgotten
+            # midway and the result never depends on the texts read before
+            self.seen.clear()
+            self.starters.clear()
+            new = distinct
+        for word in new:
             self.seen.add(word)
             if self.starting_with(word):
                 self.starters.add(word)
-        if not distinct & self.starters:
+        present = distinct & self.starters
+        if not present:
             return []
         out = []
         end = 0
-        for i in [k for k, word in enumerate(words) if word in self.starters]:
+        # the few positions of the few starters present, found by list.index scans in C rather than by
+        # testing every word in Python
+        for i in sorted(_positions(words, present)):
             if i < end:
                 continue  # inside the phrase just found
             for form in self.starting_with(words[i]):
@@ -164,6 +176,20 @@ class _PhraseMatcher:
                     end = i + len(form)
                     break
         return out
+
+
+def _positions(words: list[str], wanted: set[str]) -> list[int]:
+    """Every index of `words` holding one of `wanted`."""
+    out = []
+    for word in wanted:
+        i = words.index(word)
+        while True:
+            out.append(i)
+            try:
+                i = words.index(word, i + 1)
+            except ValueError:
+                break
+    return out
 
 
 def _form(phrase: str, all_prefix: bool) -> _Form:
@@ -201,9 +227,12 @@ def _concept(word: str) -> str | None:
     return None
 
 
-def number_words(words: list[str]) -> set[int]:
-    """Values of the figures from 11 to 99 spelled out in English, French or Russian (normalised words)."""
-    return {int(value) for value, _, _ in _NUMBERS.find(words)}
+def number_words(words: list[str], distinct: set[str] | None = None) -> set[int]:
+    """Values of the figures from 11 to 99 spelled out in English, French or Russian (normalised words).
+
+    `distinct` is `set(words)` when the caller has it already.
+    """
+    return {int(value) for value, _, _ in _NUMBERS.find(words, distinct)}
 
 
 def _zh_value(numeral: str) -> int:
@@ -228,17 +257,18 @@ def chinese_numbers(text: str) -> set[int]:
     return {_zh_value(m.group(0)) for m in _ZH_NUMBER.finditer(text)}
 
 
-def cross_keys(normalised: str, text: str, names: frozenset[str], words: list[str] | None = None) -> set[str]:
+def cross_keys(normalised: str, text: str, names: frozenset[str], words: list[str] | None = None,
+               distinct: set[str] | None = None) -> set[str]:
     """`c:` lexicon entities and `k:` name skeletons of one article.
 
-    `normalised` is the article's `normalise_text` (`words` its words if already split), `text` the raw
-    title and text, `names` the Latin-script names already found (folded); names inside a lexicon
-    entity are not counted twice.
+    `normalised` is the article's `normalise_text` (`words` its words if already split, `distinct` their
+    set), `text` the raw title and text, `names` the Latin-script names already found (folded); names
+    inside a lexicon entity are not counted twice.
     """
     keys: set[str] = set()
     covered: set[str] = set()
     words = normalised.split() if words is None else words
-    for concept, start, end in _LEXICON.find(words):
+    for concept, start, end in _LEXICON.find(words, distinct):
         keys.add("c:" + concept)
         covered.update(words[start:end])
     if _CJK.search(text):
@@ -248,8 +278,15 @@ def cross_keys(normalised: str, text: str, names: frozenset[str], words: list[st
                          if len(m.group(1)) >= 2}
     names = names | {_plain(m.group(1)).strip("-") for m in _CYRILLIC_NAME.finditer(text)}
     for name in names:
-        parts = _WORD.findall(name)
-        if not parts or any(p in covered or _concept(p) is not None for p in parts):
+        parts, in_lexicon = _name_parts(name)
+        if not parts or in_lexicon or any(p in covered for p in parts):
             continue
         keys.add("k:" + skeleton(name))
     return keys
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_parts(name: str) -> tuple[tuple[str, ...], bool]:
+    """The words of a name and whether one of them is a lexicon entity (names recur across articles)."""
+    parts = tuple(_WORD.findall(name))
+    return parts, any(_concept(p) is not None for p in parts)

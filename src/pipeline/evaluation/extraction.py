@@ -260,6 +260,13 @@ def _mismatches(cases: list[Case], outputs: dict[str, list[Output]]) -> list[dic
 _COLUMNS = ("P", "R", "F1", "with", "w/o", "title", "date", "ms/pg")
 
 
+def _mostly_han(text: str | None) -> bool:
+    """True when at least 30% of the gold text's non-space characters are Han (CJK unified ideographs)."""
+    chars = [c for c in (text or "") if not c.isspace()]
+    han = sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in chars)
+    return bool(chars) and han >= 0.3 * len(chars)
+
+
 def _row(name: str, system: str, s: Score) -> str:
     values = (s.precision, s.recall, s.f1, s.with_found, s.without_absent, s.title_exact, s.date_day)
     return f"{name:31} {s.pages:5} | {system:7}" + "".join(f" {cell(v)}" for v in values) + f" {s.ms_per_page:6.1f}"
@@ -287,6 +294,13 @@ def run(data: Path, out: Path | None = None, quick: bool = False, verbose: bool 
     totals = {system: score(all_cases, outs) for system, outs in all_outputs.items()}
     results["folders"]["ALL"] = {system: vars(s) for system, s in totals.items()}
     lines += ["-" * len(head)] + [_row("ALL", system, s) for system, s in totals.items()]
+    # Chinese pages across datasets (the issue's GBK/undeclared-charset goal): gold text mostly in Han characters
+    chinese = [i for i, case in enumerate(all_cases) if _mostly_han(case.body)]
+    if chinese:
+        picked = [all_cases[i] for i in chinese]
+        zh = {system: score(picked, [outs[i] for i in chinese]) for system, outs in all_outputs.items()}
+        results["folders"]["CHINESE"] = {system: vars(s) for system, s in zh.items()}
+        lines += [_row("Chinese pages (any dataset)", system, s) for system, s in zh.items()]
     lines.append("plain = trafilatura.extract (text) + bare_extraction (title, date), same pages, same run; "
                  "ms/pg = time per page for the text")
     if verbose:

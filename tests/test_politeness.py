@@ -195,10 +195,17 @@ def test_304_on_a_feed_is_honoured(server: str, tmp_path: Path, source_id: str) 
     assert host
 
 
-def test_backfill_reaches_articles_only_in_earlier_days_sitemaps(server: str, tmp_path: Path) -> None:
-    """sputnik-fr's date-ranged sitemap answers by date_start/date_end; only --days reaches an old article."""
+# every edition whose sitemap is date-ranged (SOURCES.md): its host
+DATE_RANGED = {s.id: urlsplit(s.sitemaps[0]).netloc for s in sources.all_sources()
+               if any("{date_start}" in m for m in s.sitemaps)}
+
+
+@pytest.mark.parametrize("source_id", sorted(DATE_RANGED))
+def test_backfill_reaches_articles_only_in_earlier_days_sitemaps(server: str, tmp_path: Path, source_id: str) -> None:
+    """A date-ranged sitemap answers by date_start/date_end; only --days reaches an old article."""
+    host = DATE_RANGED[source_id]
     as_of = date(2026, 1, 10)
-    by_day = {as_of - timedelta(days=n): f"https://fr.sputniknews.africa/{(as_of - timedelta(days=n)):%Y%m%d}/"
+    by_day = {as_of - timedelta(days=n): f"https://{host}/{(as_of - timedelta(days=n)):%Y%m%d}/"
               f"article-du-jour-{n}-10784300{n:02d}.html" for n in (0, 1, 8)}
 
     def sitemap(path: str, headers: Any) -> Answer:
@@ -210,16 +217,16 @@ def test_backfill_reaches_articles_only_in_earlier_days_sitemaps(server: str, tm
         return xml(f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                    f"{entries}</urlset>")
 
-    Scripted.dynamic = {"/fr.sputniknews.africa/sitemap_article.xml": sitemap}
+    Scripted.dynamic = {f"/{host}/sitemap_article.xml": sitemap}
     Scripted.script = {path_of(u): [html(article_html("Jour", TEXT))] for u in by_day.values()}
     daily_out, back_out = tmp_path / "daily", tmp_path / "backfill"
-    assert run_crawl(daily_out, server, source="sputnik-fr").returncode == 0
+    assert run_crawl(daily_out, server, source=source_id).returncode == 0
     daily_found = {p["url"] for p in pages(daily_out) if p["kind"] == "article"}
     assert daily_found == {by_day[as_of], by_day[as_of - timedelta(days=1)]}
     seen = tmp_path / "seen.txt"
     seen.write_text("\n".join(daily_found) + "\n", encoding="utf-8")
     Scripted.log = []
-    done = run_crawl(back_out, server, "--days", "10", "--seen", str(seen), source="sputnik-fr")
+    done = run_crawl(back_out, server, "--days", "10", "--seen", str(seen), source=source_id)
     assert done.returncode == 0, done.stderr
     back_found = {p["url"] for p in pages(back_out) if p["kind"] == "article"}
     assert back_found == {by_day[as_of - timedelta(days=8)]}, "backfill fetches only the old, unseen article"

@@ -55,13 +55,25 @@ def local_server(port: int) -> Iterator[str]:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def set_concurrency_limit(api: str, tag: str, limit: int) -> bool:
-    """A tag concurrency limit on the server (one warehouse writer across all workers); False if refused."""
+def set_concurrency_limit(api: str, tag: str, limit: int, wait: float = 60.0) -> bool:
+    """A tag concurrency limit on the server (one warehouse writer across all workers); False if still refused.
+
+    Retried with back-off for up to `wait` seconds: a server that has just answered its health check can still
+    time out or fail its first writes on a loaded machine, and a missing limit would let two writers race.
+    """
     body = json.dumps({"tag": tag, "concurrency_limit": limit}).encode()
-    request = urllib.request.Request(api + "/concurrency_limits/", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (configured API)
-            return bool(200 <= response.status < 300)
-    except (urllib.error.URLError, OSError):
-        return False
+    deadline = time.monotonic() + wait
+    pause = 0.5
+    while True:
+        request = urllib.request.Request(api + "/concurrency_limits/", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (configured API)
+                if 200 <= response.status < 300:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() + pause > deadline:
+            return False
+        time.sleep(pause)
+        pause = min(pause * 2, 5.0)

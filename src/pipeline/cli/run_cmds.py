@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     prefect_environment(cfg)
     with local_server(args.port) as api:
         print(f"Prefect API: {api}", flush=True)
-        set_concurrency_limit(api, "veille-warehouse", 1)
+        if not set_concurrency_limit(api, "veille-warehouse", 1):
+            print("veille: warning: could not set the one-writer limit (tag veille-warehouse) on the Prefect "
+                  "server; set it with `prefect concurrency-limit create veille-warehouse 1`", file=sys.stderr)
         from flows.serve import serve_all
 
         serve_all(cfg, getattr(args, "config", None))

@@ -540,6 +540,8 @@ _ERROR_WORDS = re.compile(
     r"страница не найдена|ошибка)\b|页面不存在|找不到|出错|错误页面|页面未找到|您访问的页面", re.I)
 # a status code alone is weak evidence: "il a marqué 403 buts" is a headline, "404" on a bare page is not
 _ERROR_CODES = re.compile(r"\b(404|403|410|500|502|503)\b")
+# error, challenge and consent pages carry little text of their own; longer pages are judged as articles
+SHORT_PAGE_TEXT = 1500
 CHALLENGE_WORDS = re.compile(
     r"(enable javascript|enable cookies|verify you are (a )?human|are you a robot|checking your browser|"
     r"just a moment|captcha|cf-browser-verification|consent to (the use of )?cookies|accept (all )?cookies|"
@@ -564,11 +566,11 @@ def _link_share(tree: Any) -> tuple[float, int]:
 
 def _non_article_reason(tree: Any, title: str | None, text: str) -> str | None:
     head = f"{title or ''} {_first_heading(tree)}"
-    if len(text) < 1500 and _ERROR_WORDS.search(head):
+    if len(text) < SHORT_PAGE_TEXT and _ERROR_WORDS.search(head):
         return "error-page"
     if _ERROR_CODES.search(head) and (len(text) < 300 or len(head.split()) <= 4):
         return "error-page"
-    if len(text) < 1500 and CHALLENGE_WORDS.search(f"{head} {text[:1500]}"):
+    if len(text) < SHORT_PAGE_TEXT and CHALLENGE_WORDS.search(f"{head} {text[:SHORT_PAGE_TEXT]}"):
         return "challenge-page"
     # listings: mostly link text and no long run of prose (an article body is hundreds of characters)
     longest = max((len(line) for line in text.splitlines()), default=0)

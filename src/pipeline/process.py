@@ -67,7 +67,7 @@ def page_id(run_id: str, url: str) -> str:
     return hashlib.sha256(f"{run_id}\n{url}".encode()).hexdigest()[:20]
 
 
-def _page_row(page: dict[str, Any], source_id: str, crawl_run_id: str, run_id: str) -> dict[str, Any]:
+def page_row(page: dict[str, Any], source_id: str, crawl_run_id: str, run_id: str) -> dict[str, Any]:
     return {
         "id": page_id(run_id, page["url"]), "crawl_run_id": crawl_run_id, "source_id": source_id,
         "url": page["url"], "final_url": page.get("final_url"), "kind": page.get("kind"),
@@ -116,7 +116,7 @@ def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None,
     for page in read_pages(crawl_dir):
         if "url" not in page:
             continue
-        row = _page_row(page, source.id, crawl_run_id, run_id)
+        row = page_row(page, source.id, crawl_run_id, run_id)
         if page.get("kind") == "article" and page.get("status") == 200 and not page.get("failure"):
             article, reason = clean_page(page, source, seed)
             if article is None:

@@ -28,7 +28,7 @@ import duckdb
 from pipeline import sources as sources_mod
 from pipeline import warehouse
 from pipeline.daily import tagger
-from pipeline.process import _page_row, clean_page, read_pages, read_summary
+from pipeline.process import clean_page, page_row, read_pages, read_summary
 from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.stories import content_hash
@@ -264,7 +264,7 @@ def build(out: Path, source: Source, run_id: str, known: Sequence[Known], seed: 
     for page in read_pages(out):
         if "url" not in page:
             continue
-        row = _page_row(page, source.id, crawl_run_id, run_id)
+        row = page_row(page, source.id, crawl_run_id, run_id)
         batch.pages.append(row)
         article = by_url.get(page["url"])
         if article is None or page.get("kind") != "article":

@@ -19,7 +19,7 @@ from pipeline.cli import (
     topic_cmds,
     warehouse_cmds,
 )
-from pipeline.cli.common import BadInput, NotImplementedYet
+from pipeline.cli.common import BadInput, Misuse
 from pipeline.settings import SettingsError
 from pipeline.warehouse import WarehouseBusy, WarehouseMissing
 
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
         return code
-    except NotImplementedYet as exc:
+    except Misuse as exc:
         print(f"veille: {exc}", file=sys.stderr)
         return 2
     except (BadInput, SettingsError, WarehouseMissing, FileNotFoundError) as exc:

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any, TextIO
 
 from pipeline import settings as settings_mod
@@ -18,8 +19,8 @@ class BadInput(Exception):
     """Input the user gave is wrong: exit 1 with one readable line."""
 
 
-class NotImplementedYet(Exception):
-    """The command exists in the contract but its work lands in a later release: exit 2."""
+class Misuse(Exception):
+    """The command was called the wrong way (e.g. a group without its action): exit 2."""
 
 
 def common_parent() -> argparse.ArgumentParser:
@@ -75,5 +76,18 @@ def read_json_lines(stream: TextIO) -> Iterator[tuple[Any, dict[str, Any] | None
         yield obj.get("id"), obj, None
 
 
-def not_implemented(args: argparse.Namespace) -> int:
-    raise NotImplementedYet(f"veille {args.command}: not implemented yet")
+def needs_action(actions: str) -> Handler:
+    """The handler of a command group called without its action."""
+    def handler(args: argparse.Namespace) -> int:
+        raise Misuse(f"{args.command}: say which action ({actions}); see `veille {args.command} --help`")
+    return handler
+
+
+def parse_day(value: str | None, flag: str) -> date | None:
+    """A YYYY-MM-DD option, None when absent; anything else is bad input naming the flag."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadInput(f"{flag}: expected YYYY-MM-DD, got {value!r}") from exc

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline import output
-from pipeline.cli.common import BadInput, add_command, load_settings
+from pipeline.cli.common import BadInput, add_command, load_settings, parse_day
 
 
 def cmd_revisit(args: argparse.Namespace) -> int:
@@ -34,14 +34,9 @@ def cmd_revisit(args: argparse.Namespace) -> int:
 
 
 def _since(value: str | None, timezone: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadInput(f"--since: expected YYYY-MM-DD, got {value!r}") from exc
+    day = parse_day(value, "--since")
     # a date means the start of that day where the analysts are
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)) if day else None
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:

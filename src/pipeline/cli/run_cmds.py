@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.common import BadInput, add_command, load_settings
+from pipeline.cli.common import BadInput, add_command, load_settings, parse_day
 from pipeline.settings import Settings
 
 
@@ -108,16 +108,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
-    from datetime import date
-
     from pipeline.reprocess import reprocess
 
     cfg = load_settings(args)
-    try:
-        since = date.fromisoformat(args.since) if args.since else None
-    except ValueError as exc:
-        raise BadInput(f"--since: expected YYYY-MM-DD, got {args.since!r}") from exc
-    print(reprocess(cfg, since).line())
+    print(reprocess(cfg, parse_day(args.since, "--since")).line())
     return 0
 
 

@@ -12,7 +12,7 @@ from pipeline.cli.common import (
     BadInput,
     add_command,
     load_settings,
-    not_implemented,
+    needs_action,
     read_json_lines,
     write_json_line,
 )
@@ -24,7 +24,8 @@ CHUNK = 64
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = add_command(sub, "topics", "manage tracked topics: train a model, backtest new rules, sample tagged articles",
-                    "veille topics backtest --rules new-topics.yaml --since 2026-01-01", not_implemented)
+                    "veille topics backtest --rules new-topics.yaml --since 2026-01-01",
+                    needs_action("train, backtest, sample"))
     tsub = p.add_subparsers(dest="topics_command", metavar="ACTION")
     t = add_command(tsub, "train", "train a topic model from a TSV of category/headline/text",
                     "veille topics train --examples labelled.tsv --out topics.model", cmd_train)

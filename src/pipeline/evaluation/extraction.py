@@ -24,6 +24,7 @@ from lxml import html as lxml_html
 from pipeline import cleaning
 from pipeline.encoding import maybe_gunzip
 from pipeline.evaluation.scoring import cell, f1, header, mean, precision_recall, share, write_json
+from pipeline.language import scripts
 
 QUICK_PAGES = 3   # pages per dataset with --quick: enough to exercise every reader and both systems
 
@@ -261,10 +262,9 @@ _COLUMNS = ("P", "R", "F1", "with", "w/o", "title", "date", "ms/pg")
 
 
 def _mostly_han(text: str | None) -> bool:
-    """True when at least 30% of the gold text's non-space characters are Han (CJK unified ideographs)."""
-    chars = [c for c in (text or "") if not c.isspace()]
-    han = sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in chars)
-    return bool(chars) and han >= 0.3 * len(chars)
+    """True when at least 30% of the gold text's non-space characters are Han characters."""
+    visible = sum(not c.isspace() for c in text or "")
+    return visible > 0 and scripts(text or "")["han"] >= 0.3 * visible
 
 
 def _row(name: str, system: str, s: Score) -> str:

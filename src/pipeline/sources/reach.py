@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.cleaning import CHALLENGE_WORDS  # the words cleaning uses for such pages
+from pipeline.cleaning import CHALLENGE_WORDS, SHORT_PAGE_TEXT  # how cleaning tells such pages
 from pipeline.sources.model import Source
 
 CHALLENGE_REASON = "challenge page"
@@ -16,8 +16,6 @@ _MARKERS = re.compile(
     rb"|<title>\s*(?:just a moment|attention required|verify you are human|access denied|security check)", re.I)
 _SCRIPT = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>", re.I | re.S)
 _TAG = re.compile(rb"<[^>]+>")
-# cleaning judges non-articles on texts under this length; a wall's own text is short
-_SHORT_TEXT = 1500
 _SCAN = 200_000
 
 
@@ -29,7 +27,7 @@ def challenge_reason(headers: dict[str, str], body: bytes) -> str | None:
     if _MARKERS.search(head):
         return CHALLENGE_REASON
     text = b" ".join(_TAG.sub(b" ", _SCRIPT.sub(b" ", head)).split()).decode("utf-8", "replace")
-    if len(text) < _SHORT_TEXT and CHALLENGE_WORDS.search(text):
+    if len(text) < SHORT_PAGE_TEXT and CHALLENGE_WORDS.search(text):
         return CHALLENGE_REASON
     return None
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.conftest import have_chromium
+from tests.loopback import QuietHandler, serving
 
 # where screenshots are kept after the run (CI uploads var/); gitignored
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
@@ -32,21 +31,16 @@ class Rendered:
     screenshot: Path | None = None
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(QuietHandler):
     seen: list[str]
 
     def _record(self) -> None:
         target = self.path.split("://", 1)[-1]
         if not _BROWSER_HOSTS.search(target.split("/", 1)[0] + "/"):
             self.seen.append(f"{self.command} {self.path}")
-        self.send_response(403)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.answer(403, {}, b"")
 
     do_GET = do_POST = do_HEAD = do_CONNECT = _record  # noqa: N815 (http.server's naming)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the stdlib's signature)
-        pass
 
 
 def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
@@ -62,11 +56,8 @@ def render(html: Path, work: Path, screenshot_name: str | None = None) -> Render
     """Load `html` in headless Chromium behind a recording proxy; optionally keep a screenshot in ARTIFACTS."""
     seen: list[str] = []
     handler = type("Recorder", (_Recorder,), {"seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        proxy = [f"--proxy-server=http://127.0.0.1:{server.server_address[1]}", "--proxy-bypass-list=<-loopback>",
+    with serving(handler) as server:
+        proxy = [f"--proxy-server={server.url}", "--proxy-bypass-list=<-loopback>",
                  "--enable-logging=stderr", "--v=0"]
         done = _chromium([*proxy, "--virtual-time-budget=3000", "--dump-dom", html.as_uri()], work / "profile")
         console = [m.group(1) for line in done.stderr.splitlines() if (m := _CONSOLE.search(line))]
@@ -76,7 +67,4 @@ def render(html: Path, work: Path, screenshot_name: str | None = None) -> Render
             shot = ARTIFACTS / f"{screenshot_name}.png"
             shot.unlink(missing_ok=True)
             _chromium([*proxy, "--window-size=1280,2400", f"--screenshot={shot}", html.as_uri()], work / "profile2")
-    finally:
-        server.shutdown()
-        server.server_close()
     return Rendered(dom=done.stdout, console=console, requests=list(seen), screenshot=shot)

@@ -8,9 +8,8 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from pipeline import sources
 from pipeline.archive import iter_records, read_record
 from pipeline.mirror import serve_mirror
 from pipeline.urls import canonical_url
+from tests.loopback import serving
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "crawl"
@@ -238,11 +238,8 @@ def test_contract_with_plain_static_server(tmp_path: Path) -> None:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(root), **kwargs)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
+    with serving(Handler) as server:
+        base = server.url
         out1 = tmp_path / "run1"
         done = run_crawl(out1, base + "/")
         assert done.returncode == 0, done.stderr
@@ -266,9 +263,6 @@ def test_contract_with_plain_static_server(tmp_path: Path) -> None:
         assert sent and sent[0].get("If-None-Match") == '"v1"'
         # the 304 ended the feed branch: articles only the feed announced are not fetched
         assert SEEN not in second and REDIRECTED not in second
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_scrapy_crawl_command_uses_scrapy_cfg(tmp_path: Path) -> None:
@@ -445,10 +439,8 @@ def test_per_source_proxy_carries_every_request(tmp_path: Path) -> None:
     root = tmp_path / "mirror"
     build_people_mirror(root)
     _ProxyHandler.root, _ProxyHandler.log = root, []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ProxyHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        proxy = f"http://127.0.0.1:{server.server_address[1]}"
+    with serving(_ProxyHandler) as server:
+        proxy = server.url
         out = tmp_path / "out"
         # no mirror: without the proxy en.people.cn would not even resolve here
         environ = {**os.environ, "VEILLE_DOWNLOAD_DELAY": "0", "VEILLE_RETRY_TIMES": "0",
@@ -456,9 +448,6 @@ def test_per_source_proxy_carries_every_request(tmp_path: Path) -> None:
         done = subprocess.run([PYTHON, "-m", "spiders.crawl", "--source", "people-en", "--out", str(out),
                                "--as-of", "2026-01-10", "--archive", str(out / "archive"), "--run-id", "p1"],
                               env=environ, cwd=REPO, capture_output=True, text=True, timeout=120)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert done.returncode == 0, done.stderr
     assert "http://en.people.cn/robots.txt" in _ProxyHandler.log, "robots.txt goes through the proxy too"
     assert LONG in _ProxyHandler.log and SHORT in _ProxyHandler.log

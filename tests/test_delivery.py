@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import pytest
 
 from pipeline import delivery, reports, warehouse
 from tests.conftest import VEILLE
+from tests.loopback import QuietHandler, serving
 from tests.test_alerts import NOW, article, load, make_cfg, match
 
 
@@ -61,19 +61,12 @@ class _Smtp(socketserver.StreamRequestHandler):
                 self._say("502 not implemented")
 
 
-class _Hook(BaseHTTPRequestHandler):
+class _Hook(QuietHandler):
     def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
         server: Any = self.server
         payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         server.posts.append((self.path, payload))
-        status = 500 if self.path.startswith("/broken") else 200
-        self.send_response(status)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(500 if self.path.startswith("/broken") else 200, {}, b"{}")
 
 
 @pytest.fixture
@@ -90,13 +83,9 @@ def smtp() -> Iterator[Any]:
 
 @pytest.fixture
 def hook() -> Iterator[Any]:
-    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
-    server.posts = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(_Hook) as server:
+        server.posts = []  # what the webhook received, (path, JSON payload)
+        yield server
 
 
 def _closed_port() -> int:

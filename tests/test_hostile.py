@@ -13,10 +13,8 @@ import gzip
 import html
 import os
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ import pytest
 
 from pipeline import feeds, sources, warehouse
 from tests.conftest import VEILLE
+from tests.loopback import QuietHandler, serving
 
 pytestmark = pytest.mark.slow
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
@@ -134,7 +133,7 @@ def build_routes(base: str) -> dict[str, Answer]:
     return routes
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     protocol_version = "HTTP/1.1"
     routes: dict[str, Answer] = {}
     log: list[str] = []
@@ -142,48 +141,23 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.log.append(self.path)
         answer = self.routes.get(self.path.split("?", 1)[0]) or Answer(404, {"Content-Type": "text/plain"}, b"no")
-        self.send_response(answer.status)
-        for name, value in answer.headers.items():
-            if name != "Content-Length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        try:
-            self.wfile.write(answer.body)
-        except ConnectionError:
-            pass  # the crawler hangs up on bodies it will not take
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        return
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        return  # dropped connections (too large, bombs) are expected here
+        self.answer(answer.status, answer.headers, answer.body)
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("hostile")
-    server = _Server(("127.0.0.1", 0), Handler)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    Handler.routes, Handler.log = build_routes(base), []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
     env.update({"VEILLE_DB": str(tmp / "w.duckdb"), "VEILLE_WORK_DIR": str(tmp / "work"),
                 "VEILLE_ARCHIVE_DIR": str(tmp / "archive"), "VEILLE_REPORTS_DIR": str(tmp / "reports"),
                 "VEILLE_DOWNLOAD_DELAY": "0", "VEILLE_RETRY_TIMES": "2", "VEILLE_MAX_PAGE_BYTES": str(MAX_PAGE),
                 "VEILLE_DOWNLOAD_TIMEOUT": "30", "PREFECT_HOME": str(tmp / "prefect"),
                 "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
-    try:
-        done = subprocess.run([VEILLE, "run", "--mirror", base, "--sources", "xinhua-fr", "--as-of", AS_OF],
+    # dropped connections (too large, bombs) are expected: the server stays quiet about them
+    with serving(Handler, quiet_errors=True) as server:
+        Handler.routes, Handler.log = build_routes(server.url), []
+        done = subprocess.run([VEILLE, "run", "--mirror", server.url, "--sources", "xinhua-fr", "--as-of", AS_OF],
                               env=env, capture_output=True, text=True, timeout=600)
-    finally:
-        server.shutdown()
-        server.server_close()
     with warehouse.read(tmp / "w.duckdb", 30) as con:
         cur = con.execute("SELECT url, final_url, kind, status, failure FROM pages")
         cols = [d[0] for d in cur.description or []]

@@ -7,13 +7,13 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from pipeline.archive import WarcArchive, iter_records, read_record
 from pipeline.mirror import from_mirror, mirror_file, serve_mirror, to_mirror
+from tests.loopback import QuietHandler, serving
 
 M = "http://127.0.0.1:8000"
 
@@ -99,7 +99,7 @@ def test_archive_round_trip(tmp_path: Path) -> None:
     assert [r.url for r in iter_records(tmp_path / "a.warc.gz")] == ["https://h.cn/a", "https://h.cn/b"]
 
 
-class _LiveSite(BaseHTTPRequestHandler):
+class _LiveSite(QuietHandler):
     """A stand-in for a live site on 127.0.0.1: a feed, two articles, a section index, one 404; logs User-Agents."""
 
     agents: list[str] = []
@@ -120,29 +120,15 @@ class _LiveSite(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         kind, text = pages[self.path]
-        body = text.encode("utf-8")
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        return
+        self.answer(200, {"Content-Type": kind}, text.encode("utf-8"))
 
 
 def test_mirror_record_saves_the_mirror_layout(tmp_path: Path) -> None:
-    import subprocess
-    import threading
-    from http.server import ThreadingHTTPServer
-
     from tests.conftest import VEILLE
 
     _LiveSite.agents = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _LiveSite)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        host = f"127.0.0.1:{server.server_address[1]}"
+    with serving(_LiveSite) as server:
+        host = server.url.split("://", 1)[1]
         out = tmp_path / "mirror"
         env = {**os.environ, "VEILLE_CONTACT": "desk@example.org"}
         done = subprocess.run([VEILLE, "mirror", "record", f"http://{host}/rss/90000.xml", f"http://{host}/world/",
@@ -165,6 +151,3 @@ def test_mirror_record_saves_the_mirror_layout(tmp_path: Path) -> None:
         nothing = subprocess.run([VEILLE, "mirror", "record", f"http://{host}/missing.html", "--out",
                                   str(tmp_path / "m1")], capture_output=True, text=True, timeout=60, cwd=tmp_path)
         assert nothing.returncode == 1
-    finally:
-        server.shutdown()
-        server.server_close()

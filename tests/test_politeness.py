@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from pipeline import sources
+from tests.loopback import QuietHandler, serving
 from tests.test_crawl import article_html, pages, rss, run_crawl, seed_text
 
 Answer = tuple[int, dict[str, str], bytes]
 
 
-class Scripted(BaseHTTPRequestHandler):
+class Scripted(QuietHandler):
     """Answers `/HOST/PATH` from a per-path script (the last answer repeats); logs (path, time, headers)."""
 
     script: dict[str, list[Answer]] = {}
@@ -46,28 +46,14 @@ class Scripted(BaseHTTPRequestHandler):
                 answer = queue.pop(0) if len(queue) > 1 else queue[0]
             else:
                 answer = (404, {"Content-Type": "text/html"}, b"<html><body>not found</body></html>")
-        status, headers, body = answer
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        return
+        self.answer(*answer)
 
 
 @pytest.fixture
 def server() -> Iterator[str]:
     Scripted.script, Scripted.dynamic, Scripted.log = {}, {}, []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(Scripted) as httpd:
+        yield httpd.url
 
 
 def path_of(url: str) -> str:

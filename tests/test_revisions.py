@@ -7,12 +7,10 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from pipeline import sources as sources_mod
 from pipeline.mirror import content_type, mirror_file
 from pipeline.stories import content_hash
 from tests.conftest import VEILLE
+from tests.loopback import QuietHandler, serving
 
 DEMO = Path(str(resources.files("pipeline"))) / "demo_mirror"
 HOST = "french.news.cn"
@@ -88,44 +87,22 @@ def test_an_edit_is_the_next_revision_with_a_diff() -> None:
 # ---- a real revisit -------------------------------------------------------------------------------------------
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Site(QuietHandler):
+    """The demo mirror of one day, plus the redirects a test adds (a removed article sent to the home page)."""
+
     protocol_version = "HTTP/1.1"
+    root: Path
+    redirects: dict[str, str] = {}
 
     def do_GET(self) -> None:
-        target = self.server.redirects.get(self.path)
-        found = None if target else mirror_file(self.server.root, self.path)
+        target = self.redirects.get(self.path)
+        found = None if target else mirror_file(self.root, self.path)
         if target:
-            body = b""
-            self.send_response(HTTPStatus.FOUND)
-            self.send_header("Location", target)
+            self.answer(HTTPStatus.FOUND, {"Location": target}, b"")
         elif found is None:
-            body = b"not found\n"
-            self.send_response(HTTPStatus.NOT_FOUND)
-            self.send_header("Content-Type", "text/plain")
+            self.answer(HTTPStatus.NOT_FOUND, {"Content-Type": "text/plain"}, b"not found\n")
         else:
-            body = found.read_bytes()
-            self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", content_type(found))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        return
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.redirects: dict[str, str] = {}
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+            self.answer(HTTPStatus.OK, {"Content-Type": content_type(found)}, found.read_bytes())
 
 
 @dataclass
@@ -156,10 +133,8 @@ def revisited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Revisited]:
     tmp = tmp_path_factory.mktemp("revisit")
     root = tmp / "mirror"
     shutil.copytree(DEMO / "day1" / HOST, root / HOST)
-    server = _Server(root)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    _Site.root, _Site.redirects = root, {}
+    with serving(_Site) as server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
         env.update({"VEILLE_DB": str(tmp / "w.duckdb"), "VEILLE_WORK_DIR": str(tmp / "work"),
                     "VEILLE_ARCHIVE_DIR": str(tmp / "archive"), "VEILLE_REPORTS_DIR": str(tmp / "reports"),
@@ -179,7 +154,7 @@ def revisited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Revisited]:
         page = root / HOST / EDITED.split(HOST + "/", 1)[1]
         page.write_text(page.read_text(encoding="utf-8").replace("360 000", "380 000"), encoding="utf-8")
         (root / HOST / REMOVED.split(HOST + "/", 1)[1]).unlink()
-        server.redirects["/" + HOST + SENT_HOME.split(HOST, 1)[1]] = f"{server.url}/{HOST}/"
+        _Site.redirects["/" + HOST + SENT_HOME.split(HOST, 1)[1]] = f"{server.url}/{HOST}/"
 
         first = subprocess.run([VEILLE, "revisit", "--sources", "xinhua-fr", "--mirror", server.url],
                                capture_output=True, text=True, env=env, timeout=600)
@@ -187,10 +162,6 @@ def revisited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Revisited]:
         second = subprocess.run([VEILLE, "revisit", "--sources", "xinhua-fr"], capture_output=True, text=True,
                                 env=env, timeout=600)
         yield Revisited(tmp / "w.duckdb", env, before, first, second, after_first)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.mark.slow

@@ -69,18 +69,83 @@ def test_hints_select_body_and_drop_boilerplate() -> None:
     ("习近平向首届论坛致贺信-新华网", "习近平向首届论坛致贺信"),
     ("促进航天技术更好惠及人民--时政--人民网", "促进航天技术更好惠及人民"),
     ("法国全国大罢工再次严重影响交通_新华网", "法国全国大罢工再次严重影响交通"),
-    ("La Chine et l'Afrique renforcent leur coopération - Sputnik Afrique",
-     "La Chine et l'Afrique renforcent leur coopération"),
-    ("China, Brazil pledge closer ties - People's Daily Online", "China, Brazil pledge closer ties"),
-    ("China, Brazil pledge closer ties -- People's Daily Online", "China, Brazil pledge closer ties"),
     ("Xi-Lula talks: a new chapter", "Xi-Lula talks: a new chapter"),
+    # no site name known: a tail after a separator is headline (the old site-word list cut these)
+    ("Bubi-Bomber wieder da: Thioune fordert Geduld mit Niemiec", "Bubi-Bomber wieder da: Thioune fordert Geduld mit Niemiec"),
+    ("Rückschlag im Titelkampf - Liverpool verliert bei Everton", "Rückschlag im Titelkampf - Liverpool verliert bei Everton"),
+    ("China, Brazil pledge closer ties - People's Daily Online", "China, Brazil pledge closer ties - People's Daily Online"),
 ])
 def test_title_suffixes(raw: str, want: str) -> None:
     assert strip_title(raw) == want
 
 
+@pytest.mark.parametrize(("raw", "site", "want"), [
+    ("La Chine et l'Afrique renforcent leur coopération - Sputnik Afrique", "Sputnik Afrique",
+     "La Chine et l'Afrique renforcent leur coopération"),
+    ("China, Brazil pledge closer ties -- People's Daily Online", "People's Daily Online", "China, Brazil pledge closer ties"),
+    ("China, Brazil pledge closer ties - People's Daily Online", "People's Daily Online", "China, Brazil pledge closer ties"),
+])
+def test_title_suffix_named_by_the_site(raw: str, site: str, want: str) -> None:
+    assert strip_title(raw, site_names=[site]) == want
+
+
 def test_hint_suffix() -> None:
     assert strip_title("Titre du jour | French.China.org.cn", ("| French.China.org.cn",)) == "Titre du jour"
+
+
+def _titled(head: str, body_top: str = "", url: str = "") -> str:
+    """The title chosen for a synthetic article page with `head` in <head> and `body_top` before the text."""
+    para = "<p>" + "Une phrase assez longue pour faire un paragraphe d'article à elle seule. " * 6 + "</p>"
+    page = f"<html><head>{head}</head><body><article>{body_top}{para * 3}</article></body></html>"
+    return extract(page, url=url).title or ""
+
+
+def test_title_json_ld_headline_before_social_teaser() -> None:
+    head = ('<title>Le vrai titre | Le Journal</title><meta property="og:title" content="Un titre pour les réseaux">'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Le vrai titre"}</script>')
+    assert _titled(head, "<h1>Le vrai titre</h1>") == "Le vrai titre"
+    # a headline cut for a character limit is not taken: the next source has it whole
+    cut = head.replace('"Le vrai titre"}', '"Le vrai..."}')
+    assert _titled(cut, "<h1>Le vrai titre</h1>") == "Un titre pour les réseaux"
+
+
+def test_title_entities_in_json_ld_are_decoded() -> None:
+    head = '<script type="application/ld+json">{"@type": "Article", "headline": "L&#8217;Europe et l&#039;Afrique"}</script>'
+    assert _titled(head) == "L’Europe et l'Afrique"
+
+
+def test_title_site_name_date_and_section_stripped() -> None:
+    head = ('<meta property="og:site_name" content="DW.COM">'
+            '<meta property="og:title" content="Guinée-Conakry : la perte des terres | DW | 23.05.2011">')
+    assert _titled(head) == "Guinée-Conakry : la perte des terres"
+    head = ('<meta property="og:site_name" content="BILD.de">'
+            '<meta property="og:title" content="Bubi-Bomber wieder da: Geduld mit Niemiec | Sport | BILD.de">')
+    assert _titled(head) == "Bubi-Bomber wieder da: Geduld mit Niemiec"
+
+
+def test_title_host_name_is_the_site_name() -> None:
+    head = '<meta property="og:title" content="Akkutechnik: Hat Quantumscape genug Akkus gebaut? - Golem.de">'
+    assert _titled(head, url="https://www.golem.de/news/akku-2509-1.html") == "Akkutechnik: Hat Quantumscape genug Akkus gebaut?"
+    # the same tail on another host is not known to be the site's name
+    assert _titled(head, url="https://example.org/a.html").endswith("- Golem.de")
+    head = '<meta property="og:title" content="Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung">'
+    assert _titled(head, url="https://www.boersen-zeitung.de/x") == "Steigende US-Zinsen setzen Dax zu"
+
+
+def test_title_author_after_separator_is_kept() -> None:
+    head = ('<meta property="og:site_name" content="The Guardian">'
+            '<meta property="og:title" content="Māori tribes fearful over whale strandings | Eleanor Ainge Roy">')
+    assert _titled(head, "<h1>Māori tribes fearful over whale strandings</h1>").endswith("| Eleanor Ainge Roy")
+
+
+def test_title_h1_confirmed_by_the_head_title() -> None:
+    head = "<title>Caisse de solidarité financière - Info'Com-CGT</title>"
+    assert _titled(head, "<h1>Caisse de solidarité financière</h1>") == "Caisse de solidarité financière"
+    # an <h1> that no other source states (a logo, a section) is not the headline
+    assert _titled("<title>Un titre assez long pour la page</title>", "<h1>Le Journal du soir</h1>") == \
+        "Un titre assez long pour la page"
+    # nor is a one-word <h1>: "Mozilla - Wikipedia" may as well be the site's name after the title
+    assert _titled("<title>Mozilla - Wikipedia</title>", "<h1>Mozilla</h1>") == "Mozilla - Wikipedia"
 
 
 def _article(head: str = "", body_attrs: str = "") -> str:

@@ -21,7 +21,9 @@ from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector, SelectorError
 
+from pipeline import titles
 from pipeline.encoding import decode_html, maybe_gunzip
+from pipeline.titles import strip_title as strip_title  # re-exported: part of cleaning's interface
 
 log = logging.getLogger(__name__)
 
@@ -88,62 +90,16 @@ def _text_of(element: Any) -> str:
 
 # ---------------------------------------------------------------- titles
 
-_SEPARATORS = r"(?:\s*(?:--|——|-|_|\||｜|–|—|:|·)\s*)"
-# Words that mark a title tail as the site's name rather than part of the headline.
-_SITE_WORDS = re.compile(
-    r"(网|網|频道|頻道|新华|人民|日报|日報|通讯社|Online|Daily|Sputnik|Xinhua|News|Agency|Times|Post|Press|"
-    r"Journal|Media|Tribune|Herald|Afrique|Monde|Figaro|Libération|RT|CGTN|TASS|ТАСС|РИА|Новости|\.com|\.cn|\.fr)",
-    re.I)
-_TAIL = re.compile(_SEPARATORS + r"([^-_|｜–—]{1,40})$")
 
-
-_DOMAIN_END = re.compile(r"\.(?:com|fr|net|org|cn|ru|info)$")
-
-
-def _same_site(tail: str, site_name: str | None) -> bool:
-    """The title tail names the site of og:site_name ("Gala" for "Gala.fr", "Bondy Blog")."""
-    if not site_name:
-        return False
-    return _DOMAIN_END.sub("", tail.strip().lower()) == _DOMAIN_END.sub("", site_name.strip().lower())
-
-
-def strip_title(title: str, suffixes: tuple[str, ...] = (), site_name: str | None = None) -> str:
-    """The headline without the site's suffix ("-新华网", "--时政--人民网", " - Sputnik Afrique")."""
-    out = " ".join(title.split())
-    for suffix in suffixes:
-        if suffix and out.endswith(suffix) and len(out) > len(suffix):
-            out = out[: -len(suffix)].rstrip()
-    stripped_site = False
-    for _ in range(3):
-        match = _TAIL.search(out)
-        if not match or match.start() < 4:
-            break
-        tail = match.group(1).strip()
-        is_site = bool(_SITE_WORDS.search(tail)) or _same_site(tail, site_name)
-        # "--时政--人民网": a short section name just before the site name goes too
-        is_section = stripped_site and len(tail) <= 8 and match.group(0).lstrip().startswith(("--", "_", "|", "-"))
-        if not (is_site or is_section):
-            break
-        out = out[: match.start()].rstrip()
-        stripped_site = True
-    return out
-
-
-def _title(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], hints: CleaningHints) -> str | None:
-    candidates: list[str] = [_text_of(e) for e in _select(tree, hints.title_selector)[:1]]
-    candidates += [meta.get("og:title", ""), meta.get("twitter:title", "")]
-    candidates += [str(item["headline"]) for item in ld if isinstance(item.get("headline"), str)]
-    head_title = tree.find(".//title")
-    if head_title is not None:
-        candidates.append(_text_of(head_title))
-    h1 = tree.find(".//h1")
-    if h1 is not None:
-        candidates.append(_text_of(h1))
-    site_name = meta.get("og:site_name")
-    for candidate in candidates:
-        if candidate and candidate.strip():
-            return strip_title(candidate, hints.title_suffixes, site_name) or candidate.strip()
-    return None
+def _title(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], hints: CleaningHints,
+           url: str) -> str | None:
+    """The headline: the source's title element when declared, else the page's best statement of it."""
+    sources = titles.read_sources(tree, meta, ld, url)
+    for element in _select(tree, hints.title_selector)[:1]:
+        text = _text_of(element)
+        if text:
+            return titles.hinted_title(text, sources, hints.title_suffixes)
+    return titles.choose_title(sources, hints.title_suffixes)
 
 
 # ---------------------------------------------------------------- metadata read once from the tree
@@ -630,7 +586,7 @@ def _extract(html: bytes | str, url: str, hints: CleaningHints, feed_date: str |
     html_lang = (tree.get("lang") or tree.get("xml:lang") or "").strip() or None
     meta = _meta(tree)
     ld = _json_ld(tree)
-    title = _title(tree, meta, ld, hints)
+    title = _title(tree, meta, ld, hints, url)
 
     text, method = "", "none"
     hinted = _hinted_body(tree, hints) if hints.body_selector else []

@@ -2,9 +2,11 @@
 
 Scored as EVALUATION.md says (after the scrapinghub article-extraction benchmark): 4-token
 shingles, precision and recall per page averaged over the pages, F1 from the two averages;
-must-contain / must-not-contain snippet shares; title exact match (whitespace and case folded);
-publication day. The data folder holds any of the four dataset layouts below; pages may be
-gzipped (`.gz` beside or instead of the plain file), so the test fixtures use the same readers.
+must-contain / must-not-contain snippet shares; title exact match after Unicode NFC, whitespace
+collapse (zero-width space included) and typographic quotes and dashes folded to ASCII, the same
+for both systems (case is kept: a title in capitals is a different title); publication day.
+The data folder holds any of the four dataset layouts below; pages may be gzipped (`.gz`
+beside or instead of the plain file), so the test fixtures use the same readers.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,8 +205,16 @@ def run_veille(case: Case) -> Output:
 SYSTEMS: dict[str, Callable[[Case], Output]] = {"plain": run_plain, "veille": run_veille}
 
 
-def _norm(text: str | None) -> str:
-    return " ".join((text or "").split()).lower()
+# the same quote or dash in its typographic and its ASCII form: pages write both for one headline
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+                             "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
+                             "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                             "\u2015": "-", "\u2212": "-", "\u200b": ""})
+
+
+def title_key(text: str | None) -> str:
+    """A title as compared to the gold: NFC, whitespace collapsed, typographic quotes and dashes as ASCII."""
+    return " ".join(unicodedata.normalize("NFC", text or "").translate(_TYPOGRAPHY).split())
 
 
 def _has_day(value: str | None) -> bool:
@@ -226,7 +237,7 @@ def score(cases: list[Case], outputs: list[Output]) -> Score:
         found += [s in out.text for s in case.with_]
         absent += [s not in out.text for s in case.without]
         if case.title:
-            titles.append(_norm(out.title) == _norm(case.title))
+            titles.append(title_key(out.title) == title_key(case.title))
         if _has_day(case.date):
             dates.append((out.published or "")[:10] == (case.date or "")[:10])
     avg_p, avg_r = mean(ps), mean(rs)
@@ -252,7 +263,7 @@ def _mismatches(cases: list[Case], outputs: dict[str, list[Output]]) -> list[dic
         if _has_day(case.date) and (ours.published or "")[:10] != (case.date or "")[:10]:
             found.append({"page": f"{case.folder}/{case.name}", "what": "date", "gold": case.date,
                           "veille": ours.published, "plain": plain.published})
-        if case.title and _norm(ours.title) != _norm(case.title):
+        if case.title and title_key(ours.title) != title_key(case.title):
             found.append({"page": f"{case.folder}/{case.name}", "what": "title", "gold": case.title,
                           "veille": ours.title, "plain": plain.title})
     return found

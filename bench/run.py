@@ -135,10 +135,10 @@ def crawl_rows(data: dict[str, Any]) -> tuple[list[Row], list[str]]:
     missing: list[str] = []
     cli = data.get("trafilatura_cli", {})
     if "skipped" in cli:
-        missing.append(f"crawl: Trafilatura's crawler (`trafilatura --feed/--sitemap --parallel`): {cli['skipped']}")
+        missing.append(f"crawl: Trafilatura's crawler (`trafilatura --feed --parallel`): {cli['skipped']}")
     elif cli:
         cli_ratio = one["seconds"] / cli["seconds"]
-        rows.insert(1, Row("crawl", "trafilatura --feed/--sitemap --parallel (its own crawler)",
+        rows.insert(1, Row("crawl", "trafilatura --feed --parallel (its own crawler)",
                            cli["extracted"] / cli["seconds"], "pages/s", "", cli["extracted"] / cli["seconds"], 1.0,
                            note=f"{cli['seconds']:.1f}s wall, {cli['requests']} requests, {cli['extracted']} outputs"))
         rows.insert(3, Row("crawl", "veille run against Trafilatura's crawler", fetched / one["seconds"], "pages/s",

@@ -1,6 +1,7 @@
 """Language detection: time per text by length, and accuracy with and without an edition prior.
 
     .venv/bin/python bench/bench_language.py [TOPICS_DIR] [--split train|dev] [--baseline FILE.py]
+                                             [--long-trials 7,3,2]
 
 Time: `pipeline.language.detect` on MasakhaNEWS articles, headlines and 15-character snippets
 and SIB-200 sentences, in ms per text; with --baseline (an older language.py, e.g. from
@@ -8,7 +9,10 @@ and SIB-200 sentences, in ms per text; with --baseline (an older language.py, e.
 Accuracy: on the split's 15-character snippets and sentences (SIB-200) and headlines (MasakhaNEWS)
 with no prior (as `veille eval language`), with the true language as the edition prior, and with
 a wrong prior (English, or French for English text), which shows whether a wrong declaration
-overrides clear text. Parameters are chosen on --split train; dev is for reporting.
+overrides clear text. Long text: MasakhaNEWS articles and `passage`s of six consecutive SIB-200
+sentences (every language); --long-trials times and scores them with each number of langdetect
+trials (language.LONG_TRIALS; 3 was chosen with --split train). Parameters are chosen on
+--split train; dev is for reporting.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from types import ModuleType
 from pipeline import language
 from pipeline.evaluation.language import GOAL_LANGUAGES, MASAKHANEWS, SIB, snippet
 
+PASSAGE = 6     # sentences per long `passage`
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "topics"
 Detect = Callable[..., tuple[str, float]]
 
@@ -40,12 +45,14 @@ def _load(path: Path) -> ModuleType:
 def texts(root: Path, split: str) -> dict[str, list[tuple[str, str]]]:
     """(language, text) per bucket; MasakhaNEWS train is its fewshot_50 folder."""
     csv.field_size_limit(sys.maxsize)
-    out: dict[str, list[tuple[str, str]]] = {"sentence": [], "snippet15": [], "headline": [], "article": []}
+    out: dict[str, list[tuple[str, str]]] = {"sentence": [], "snippet15": [], "headline": [], "article": [],
+                                             "passage": []}
     for folder, code in SIB.items():
         with (root / "sib200" / folder / f"{split}.tsv").open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
-                out["sentence"].append((code, row["text"]))
-                out["snippet15"].append((code, snippet(row["text"])))
+            sentences = [row["text"] for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)]
+        out["sentence"] += [(code, text) for text in sentences]
+        out["snippet15"] += [(code, snippet(text)) for text in sentences]
+        out["passage"] += [(code, " ".join(sentences[i:i + PASSAGE])) for i in range(0, len(sentences) - PASSAGE + 1, PASSAGE)]
     for folder, code in MASAKHANEWS.items():
         path = (root / "masakhanews" / folder / "dev.tsv" if split == "dev"
                 else root / "masakhanews" / "fewshot_50" / folder / "train.tsv")
@@ -82,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, help="an older language.py to time on the same texts")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-bucket", type=int, default=400, help="texts timed per bucket")
+    parser.add_argument("--long-trials", help="comma-separated LONG_TRIALS values to compare on long text")
     args = parser.parse_args(argv)
     data = texts(args.data, args.split)
     systems: dict[str, Detect] = {"veille": language.detect}
@@ -99,11 +107,30 @@ def main(argv: list[str] | None = None) -> int:
         "wrong prior": lambda lang: "fr" if lang == "en" else "en",
     }
     print(f"accuracy on {args.split} (all languages / the nine goal languages)")
-    for bucket in ("snippet15", "sentence", "headline"):
+    for bucket in ("snippet15", "sentence", "headline", "article", "passage"):
         cells = "  ".join(f"{name} {accuracy(data[bucket], fn):.3f}/{accuracy(data[bucket], fn, True):.3f}"
                           for name, fn in priors.items())
         print(f"  {bucket:10} {cells}")
+    if args.long_trials:
+        long_trials(data, [int(n) for n in args.long_trials.split(",")], args.split)
     return 0
+
+
+def long_trials(data: dict[str, list[tuple[str, str]]], values: list[int], split: str) -> None:
+    """Accuracy (no prior / true prior) and time on long text for each number of langdetect trials."""
+    items = data["article"] + data["passage"]
+    default = language.LONG_TRIALS
+    print(f"long text on {split}: {len(data['article'])} articles + {len(data['passage'])} passages")
+    try:
+        for n in values:
+            language.LONG_TRIALS = n
+            start = time.perf_counter()
+            plain = accuracy(items, lambda lang: None)
+            seconds = time.perf_counter() - start
+            print(f"  trials {n}: accuracy {plain:.4f} / {accuracy(items, lambda lang: lang):.4f} (true prior), "
+                  f"{seconds / len(items) * 1000:.3f} ms per text")
+    finally:
+        language.LONG_TRIALS = default
 
 
 if __name__ == "__main__":

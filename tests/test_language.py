@@ -113,3 +113,78 @@ def test_long_text_is_sampled() -> None:
     assert len(text) > language.SAMPLE_CHARS
     assert detect(text)[0] == "en"
     assert detect(text[:language.SAMPLE_CHARS]) == detect(text)
+
+
+TRICKY = [
+    "Voir https://example.com/a?b=1&c=2  et   écrire à presse@example.org   demain",
+    "Việt Nam là một quốc gia   ở Đông Nam Á",      # combining marks that normalize_vi folds
+    "Москва и Киев: NATO, EU и G20 обсудили  вопрос",  # mostly Cyrillic: langdetect drops its A-z letters
+    "東京で WTO と IMF の会議が開かれた",
+    "  leading and trailing  spaces  ",
+    "ABC DEF économie NUMÉRIQUE de la Chine",       # acronyms yield no n-grams
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_text_preparation_matches_langdetect(text: str) -> None:
+    from langdetect import detector_factory
+
+    from pipeline import language
+
+    detector_factory.init_factory()
+    reference = detector_factory._factory.create()
+    reference.append(text)
+    prepared = language._appended(text, reference.max_text_length)
+    assert prepared == reference.text
+    reference.cleaning_text()
+    assert language._cleaned(prepared) == reference.text
+
+
+def test_text_preparation_cuts_at_langdetect_limit() -> None:
+    from langdetect import detector_factory
+
+    from pipeline import language
+
+    detector_factory.init_factory()
+    reference = detector_factory._factory.create()
+    reference.set_max_text_length(50)
+    text = "un  deux   trois " * 10
+    reference.append(text)
+    assert language._appended(text, 50) == reference.text
+
+
+@pytest.mark.parametrize("trials", [1, 3, 7])
+def test_long_text_replay_matches_langdetect_with_the_same_trials(trials: int) -> None:
+    # long text runs fewer trials (LONG_TRIALS): the replay must equal langdetect run with that n_trial
+    from langdetect import detector_factory
+
+    from pipeline import language
+
+    detector_factory.init_factory()
+    factory = detector_factory._factory
+    for text in [" ".join(_rows(lang))[:language.SAMPLE_CHARS] for lang in sorted(CODES)] + TRICKY:
+        factory.seed = 0
+        reference = factory.create()
+        reference.n_trial = trials
+        reference.append(text)
+        expected = [(p.lang, p.prob) for p in reference.get_probabilities()]
+        factory.seed = 0
+        replay = factory.create()
+        replay.n_trial = trials
+        replay.text = language._appended(text, replay.max_text_length)
+        assert [(p.lang, p.prob) for p in language._probabilities(replay)] == expected
+
+
+def test_long_text_asks_langdetect_for_long_trials(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import language
+
+    asked: list[int | None] = []
+    real = language._langdetect_probs
+
+    def spy(text: str, seed: int, trials: int | None = None) -> dict[str, float]:
+        asked.append(trials)
+        return real(text, seed, trials)
+
+    monkeypatch.setattr(language, "_langdetect_probs", spy)
+    assert detect(" ".join(_rows("fra_Latn")))[0] == "fr"
+    assert asked == [language.LONG_TRIALS]

@@ -211,3 +211,26 @@ def test_classify_is_fast_enough_for_a_daily_run() -> None:
     # Distinct texts so nothing is cached across articles beyond the token table.
     for i in range(200):
         assert rules.classify(f"Article {i}", f"{i} {text}", None)
+
+
+def test_a_full_token_cache_is_cleared_without_losing_a_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.topics import rules as rules_module
+
+    [path] = (FIXTURES / "seeds").glob("001_*.txt")
+    text = path.read_text(encoding="utf-8")[:4000]
+    expected = [(m.topic, m.score, m.evidence, m.spans) for m in load_rules().classify("", text, "fr")]
+    assert expected
+    # a cache bound far under one article's vocabulary: it is cleared on every text
+    monkeypatch.setattr(rules_module, "_CACHE_LIMIT", 5)
+    small = load_rules()
+    for _ in range(2):
+        got = [(m.topic, m.score, m.evidence, m.spans) for m in small.classify("", text, "fr")]
+        assert got == expected
+
+
+def test_stemmers_fast_path_leaves_other_words_alone() -> None:
+    from pipeline.topics.text import stem_fr, stem_ru
+
+    assert stem_fr("numériques") == "numériqu" and stem_fr("industrielles") == "industriel"
+    assert stem_fr("chat") == "chat" and stem_fr("экономики") == "экономики"
+    assert stem_ru("экономики") == "экономик" and stem_ru("economy") == "economy"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+import random
+import re
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -17,6 +21,7 @@ from pipeline.language_words import log_likelihoods, vocabulary, words
 LONG_TEXT = 200          # letters from which langdetect alone is trusted when it is confident
 SHORT_TEXT = 60          # letters under which lingua alone is asked (titles, snippets)
 SAMPLE_CHARS = 2000      # the opening of an article gives the same answer as all of it (MasakhaNEWS)
+LONG_TRIALS = 3          # langdetect trials on long text: 1-7 answered alike on train (bench_language --long-trials)
 _LINGUA_WEIGHT = 0.9     # lingua's share between SHORT_TEXT and LONG_TEXT (0.8-1.0 tried on SIB-200 train)
 _FLOOR = 1e-4            # a language a detector rules out can still win on strong word evidence
 _WORD_WEIGHT = 0.6       # word log-likelihoods against detector log-probabilities (2-fold CV, SIB-200 train)
@@ -59,9 +64,44 @@ _langdetect_ready = False
 _CACHE_MAX = 50_000
 _NORMALIZE: dict[int, str] = {}
 _NORMALIZED_SEEN: set[str] = set()
-_WORD_GRAMS: dict[str, list[str]] = {}
-_VECTORS: dict[str, Any] = {}
 _SCRIPTS: dict[str, str | None] = {}
+_SPACES = re.compile(" {2,}")
+_WORD_KEYS = re.compile("[^ ]+ ?")
+_BASIC_LATIN_LETTERS = re.compile("[A-z]")      # langdetect's 'A' <= ch <= 'z' (the six signs between too)
+_FROM_COMBINING = re.compile("[\u0300-\U0010ffff]")
+
+
+class _Profiles:
+    """The profile vectors of the n-grams met so far as rows of one matrix, and each word's n-gram rows.
+
+    A text's draws then index one matrix instead of turning 55-float lists into
+    arrays one n-gram at a time. The matrix grows by copying, so an array handed
+    out earlier stays valid while rows are added.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[str, int] = {}
+        self.words: dict[str, list[int]] = {}
+        self.matrix: Any = None
+
+    def row(self, gram: str, known: dict[str, list[float]]) -> int:
+        """The matrix row of one profile n-gram, added on first sight."""
+        found = self.rows.get(gram)
+        if found is None:
+            found = self.rows[gram] = len(self.rows)
+            if self.matrix is None or found >= len(self.matrix):
+                # never more rows than the profiles hold (87,598 n-grams x 55 languages at most)
+                size = min(max(1024, 2 * found), len(known))
+                grown = np.empty((size, len(known[gram])), dtype=np.float64)
+                if self.matrix is not None:
+                    grown[:found] = self.matrix[:found]
+                self.matrix = grown
+            self.matrix[found] = known[gram]
+        return found
+
+
+_profiles = _Profiles()
+_profiles_lock = threading.Lock()
 
 
 def _script_of(ch: str) -> str | None:
@@ -149,55 +189,58 @@ def _normalized(text: str) -> str:
     return text.translate(_NORMALIZE)
 
 
-def _word_grams(key: str, known: dict[str, list[float]]) -> list[str]:
-    """The profile n-grams langdetect's NGram buffer yields over one word (`key` ends in a space when one follows).
+def _appended(text: str, limit: int) -> str:
+    """What Detector.append(text) leaves in an empty detector: URLs and e-mails out, runs of spaces as one."""
+    from langdetect.detector import Detector
+    from langdetect.utils.ngram import NGram
+
+    text = NGram.normalize_vi(Detector.MAIL_RE.sub(" ", Detector.URL_RE.sub(" ", text)))
+    # append() cuts before it squeezes spaces, so the cut is taken first here too
+    return _SPACES.sub(" ", text[:limit])
+
+
+def _cleaned(text: str) -> str:
+    """Detector.cleaning_text(): a text mostly in other scripts loses its A-z letters.
+
+    langdetect compares unicode_block()'s number with a block name, so every
+    character from U+0300 up counts as non-Latin (Vietnamese letters included).
+    """
+    latin = len(_BASIC_LATIN_LETTERS.findall(text))
+    if latin * 2 < len(_FROM_COMBINING.findall(text)):
+        return _BASIC_LATIN_LETTERS.sub("", text)
+    return text
+
+
+def _word_grams(key: str, known: dict[str, list[float]]) -> list[int]:
+    """Profile rows of the n-grams langdetect's NGram buffer yields over one word (`key` ends in a space when one follows).
 
     The buffer restarts at every space, so a word's n-grams never depend on its
     neighbours: they are computed once per distinct word and reused.
     """
     padded = " " + key
-    out: list[str] = []
-    prev_upper = False
-    for j in range(1, len(padded)):
-        upper = padded[j].isupper()
-        # NGram.capitalword: two upper-case letters in a row (an acronym) yield nothing
-        if not (upper and prev_upper):
-            gram = padded[max(0, j - 2):j + 1]
-            for n in (1, 2, 3):
-                if len(gram) < n:
-                    break
-                w = gram[-n:]
-                if w != " " and w in known:
-                    out.append(w)
-        prev_upper = upper
-    return out
+    upper = list(map(str.isupper, padded))
+    # at each position the 1-, 2- and 3-gram ending there (no 3-gram at the first letter); NGram.capitalword:
+    # a letter after an upper-case letter that is upper-case itself (an acronym) yields nothing
+    grams = [padded[1], padded[:2]] if len(padded) > 1 and not (upper[1] and upper[0]) else []
+    grams += [w for j in range(2, len(padded)) if not (upper[j] and upper[j - 1])
+              for w in (padded[j], padded[j - 1:j + 1], padded[j - 2:j + 1])]
+    return [_profiles.row(w, known) for w in grams if w in known and w != " "]
 
 
-def _ngrams(text: str, known: dict[str, list[float]]) -> list[str]:
-    """Exactly langdetect's Detector._extract_ngrams(), word by word from a cache."""
-    if len(_WORD_GRAMS) > _CACHE_MAX:
-        _WORD_GRAMS.clear()
-    parts = _normalized(text).split(" ")
-    last = len(parts) - 1
-    result: list[str] = []
-    for k, word in enumerate(parts):
-        if not word:
-            continue
-        key = word + " " if k < last else word
-        grams = _WORD_GRAMS.get(key)
-        if grams is None:
-            grams = _WORD_GRAMS[key] = _word_grams(key, known)
-        result += grams
-    return result
-
-
-def _vector(word: str, known: dict[str, list[float]]) -> Any:
-    found = _VECTORS.get(word)
-    if found is None:
-        if len(_VECTORS) > _CACHE_MAX:
-            _VECTORS.clear()
-        found = _VECTORS[word] = np.array(known[word], dtype=np.float64)
-    return found
+def _ngrams(text: str, known: dict[str, list[float]]) -> list[int]:
+    """Profile rows of exactly the n-grams langdetect's Detector._extract_ngrams() yields, word by word from a cache."""
+    # each word with the space that follows it, if one does: the cache key, as the space adds an n-gram
+    keys = _WORD_KEYS.findall(_normalized(text))
+    with _profiles_lock:
+        cache = _profiles.words
+        missing = set(keys).difference(cache)
+        if len(cache) + len(missing) > _CACHE_MAX:
+            cache.clear()
+            missing = set(keys)
+        for key in missing:
+            cache[key] = _word_grams(key, known)
+        # lookups and concatenation in C: a text's words are mostly known after the first few hundred texts
+        return list(chain.from_iterable(map(cache.__getitem__, keys)))
 
 
 def _probabilities(detector: Any) -> list[Any]:
@@ -210,36 +253,69 @@ def _probabilities(detector: Any) -> list[Any]:
     """
     from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 
-    detector.cleaning_text()
-    known = detector.word_lang_prob_map
-    ngrams = _ngrams(detector.text, known)
-    if not ngrams:
+    rows = _ngrams(_cleaned(detector.text), detector.word_lang_prob_map)
+    if not rows:
         raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+    matrix = _profiles.matrix
     langprob = np.zeros(len(detector.langlist), dtype=np.float64)
+    start = np.array(detector._init_probability(), dtype=np.float64)
+    block = np.empty((6, len(start)), dtype=np.float64)
     rnd = detector.random
     rnd.seed(detector.seed)
+    draw = _drawer(rnd, rows)
     for _ in range(detector.n_trial):
-        prob = np.array(detector._init_probability(), dtype=np.float64)
         alpha = detector.alpha + rnd.gauss(0.0, 1.0) * detector.ALPHA_WIDTH
-        weight = alpha / detector.BASE_FREQ
-        i = 0
-        while True:
-            prob *= weight + _vector(rnd.choice(ngrams), known)
-            if i % 5 == 0:
-                # the builtin sum adds left to right, as langdetect does (numpy's pairwise sum rounds differently)
-                total = sum(prob.tolist())
-                if total == 0.0:
-                    raise ZeroDivisionError("float division by zero")
-                prob /= total
-                if max(0.0, float(prob.max())) > detector.CONV_THRESHOLD or i >= detector.ITERATION_LIMIT:
-                    break
-            i += 1
+        prob = _trial(start, matrix, draw, alpha / detector.BASE_FREQ, block, detector)
         langprob += prob / detector.n_trial
     result: list[Any] = detector._sort_probability(langprob.tolist())
     return result
 
 
-def _langdetect_probs(text: str, seed: int) -> dict[str, float]:
+def _drawer(rnd: random.Random, rows: list[int]) -> Callable[[], int]:
+    """random.choice(rows) as CPython's Random._randbelow_with_getrandbits does it, minus two calls per draw.
+
+    The same bits give the same index; tests/test_language.py checks the replay against langdetect.
+    """
+    getrandbits = rnd.getrandbits
+    n = len(rows)
+    k = n.bit_length()
+
+    def draw() -> int:
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return rows[r]
+
+    return draw
+
+
+def _trial(start: Any, matrix: Any, draw: Callable[[], int], weight: float, block: Any, detector: Any) -> Any:
+    """One of langdetect's trials: draw until a language passes CONV_THRESHOLD or ITERATION_LIMIT draws.
+
+    langdetect normalises after draw 0 and every fifth draw after it; the draws
+    in between are independent of the probabilities, so they are taken together
+    and multiplied in with one reduction (row by row, in draw order, as langdetect does).
+    """
+    prob = start.copy()
+    i, step = 0, 1
+    while True:
+        picks = [draw() for _ in range(step)]
+        block[0] = prob
+        np.add(matrix[picks], weight, out=block[1:step + 1])
+        prob = np.multiply.reduce(block[:step + 1], axis=0)
+        values = prob.tolist()
+        # the builtin sum adds left to right, as langdetect does (numpy's pairwise sum rounds differently)
+        total = sum(values)
+        if total == 0.0:
+            raise ZeroDivisionError("float division by zero")
+        prob /= total
+        # division by a positive total keeps the order, so the top value is found before dividing
+        if max(0.0, max(values) / total) > detector.CONV_THRESHOLD or i >= detector.ITERATION_LIMIT:
+            return prob
+        i, step = i + 5, 5
+
+
+def _langdetect_probs(text: str, seed: int, trials: int | None = None) -> dict[str, float]:
     from langdetect import detector_factory
     from langdetect.lang_detect_exception import LangDetectException
 
@@ -249,7 +325,9 @@ def _langdetect_probs(text: str, seed: int) -> dict[str, float]:
         # the seed is read when a detector is created: same text, same seed, same answer
         factory.seed = seed
         detector = factory.create()
-        detector.append(text)
+        if trials is not None:
+            detector.n_trial = trials
+        detector.text = _appended(text, detector.max_text_length)
         found = _probabilities(detector)
     except LangDetectException:
         return {}
@@ -374,7 +452,7 @@ def detect(text: str, title: str = "", prior: str | None = None, html_lang: str 
             if hint is not None and hint not in _SCRIPT_BOUND:
                 candidates.add(hint)
         if letters >= LONG_TEXT:
-            probs = _langdetect_probs(sample, seed)
+            probs = _langdetect_probs(sample, seed, LONG_TRIALS)
             if probs and max(probs.values()) >= 0.9:
                 # langdetect is ~98% right on long text: a confident answer needs no second opinion
                 code, p = max(probs.items(), key=lambda kv: kv[1])

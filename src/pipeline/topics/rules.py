@@ -55,6 +55,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,12 @@ class _Block:
     negative: list[int] = field(default_factory=list)
     near: list[tuple[int, int, int, float]] = field(default_factory=list)
 
+    @cached_property
+    def scored_terms(self) -> frozenset[int]:
+        """Every term that can add to this block's score (terms, groups, near rules); read once compiled."""
+        return frozenset([t for t, _ in self.terms] + [t for g in self.groups for t in g]
+                         + [t for a, b, _, _ in self.near for t in (a, b)])
+
 
 @dataclass
 class Topic:
@@ -160,8 +167,9 @@ class RuleSet:
             for word in term.words:
                 if word.kind == "key":
                     self._stemmers[word.stemmer] = stemmer_for(word.stemmer)[1]
+        self._prefixes = tuple(t.words[0].value for t in self._prefix_first)
         self._candidates: dict[str, tuple[_Term, ...]] = {}
-        self._keys: dict[tuple[str, str], str] = {}
+        self._hot: set[str] = set()     # the cached tokens that start some term
 
     @property
     def languages(self) -> set[str]:
@@ -191,6 +199,8 @@ class RuleSet:
                 continue
             best: tuple[float, list[str], list[dict[str, Any]]] = (0.0, [], [])
             for block in blocks:
+                if occurrences.keys().isdisjoint(block.scored_terms):
+                    continue    # none of its terms occur, so it scores 0: most blocks of most articles
                 scored = _score_block(block, occurrences, evidence_of, long_text)
                 if scored[0] > best[0]:
                     best = scored
@@ -201,63 +211,77 @@ class RuleSet:
     def _find(self, part: str, in_title: bool, occurrences: dict[int, list[_Occurrence]],
               evidence_of: dict[tuple[int, int, bool], str]) -> None:
         folded = fold_accents(part)
-        tokens = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(folded)]
-        for i, (start, _end, tok) in enumerate(tokens):
-            if len(tok) == 1 and is_cjk(tok):
-                continue
-            for term in self._term_candidates(tok):
-                stop = self._rest_matches(term, tokens, i, folded)
+        # token strings come out of the regex in C; offsets are only needed when some token starts a term
+        toks: list[str] = TOKEN.findall(folded)
+        hot = self._hot_tokens(toks)
+        cjk = bool(self._cjk_terms) and is_cjk(folded)
+        if not (hot or cjk):
+            return
+        starts = _starts(folded, toks)
+        for i in [i for i, tok in enumerate(toks) if tok in hot]:
+            start = starts[i]
+            # computed again only if another thread cleared the cache meanwhile
+            for term in self._candidates.get(toks[i]) or self._term_candidates(toks[i]):
+                stop = self._rest_matches(term, toks, starts, i, folded)
                 if stop is not None:
-                    last = tokens[stop][1]
+                    last = starts[stop] + len(toks[stop])
                     occurrences.setdefault(term.id, []).append(_Occurrence(start, last, i, in_title))
                     evidence_of[(start, last, in_title)] = part[start:last]
-        if self._cjk_terms and is_cjk(folded):
-            lowered = folded.lower()
-            if len(lowered) != len(folded):
-                lowered = folded
-            starts = [t[0] for t in tokens]
-            for term in self._cjk_terms:
-                at = lowered.find(term.cjk)
-                while at >= 0:
-                    stop = at + len(term.cjk)
-                    pos = max(bisect.bisect_right(starts, at) - 1, 0)
-                    occurrences.setdefault(term.id, []).append(_Occurrence(at, stop, pos, in_title))
-                    evidence_of[(at, stop, in_title)] = part[at:stop]
-                    at = lowered.find(term.cjk, stop)
+        if cjk:
+            self._find_cjk(part, folded, starts, in_title, occurrences, evidence_of)
+
+    def _find_cjk(self, part: str, folded: str, starts: list[int], in_title: bool,
+                  occurrences: dict[int, list[_Occurrence]], evidence_of: dict[tuple[int, int, bool], str]) -> None:
+        lowered = folded.lower()
+        if len(lowered) != len(folded):
+            lowered = folded
+        present = set(lowered)
+        # a term whose first character is absent cannot occur; a set lookup is cheaper than a scan
+        for term in [t for t in self._cjk_terms if t.cjk[0] in present]:
+            at = lowered.find(term.cjk)
+            while at >= 0:
+                stop = at + len(term.cjk)
+                pos = max(bisect.bisect_right(starts, at) - 1, 0)
+                occurrences.setdefault(term.id, []).append(_Occurrence(at, stop, pos, in_title))
+                evidence_of[(at, stop, in_title)] = part[at:stop]
+                at = lowered.find(term.cjk, stop)
+
+    def _hot_tokens(self, toks: list[str]) -> set[str]:
+        """The distinct tokens of one text that start some non-CJK term."""
+        distinct = set(toks)
+        new = distinct.difference(self._candidates)
+        if new and len(self._candidates) + len(new) > _CACHE_LIMIT:
+            # cleared before this text's tokens go in, so none of them is lost halfway
+            self._candidates.clear()
+            self._hot.clear()
+            new = distinct
+        for tok in new:
+            found = self._term_candidates(tok)
+            self._candidates[tok] = found
+            if found:
+                self._hot.add(tok)
+        return distinct & self._hot
 
     def _term_candidates(self, tok: str) -> tuple[_Term, ...]:
-        cached = self._candidates.get(tok)
-        if cached is not None:
-            return cached
+        if len(tok) == 1 and is_cjk(tok):
+            return ()     # a lone ideograph is matched by the CJK substring search instead
         low = tok.lower()
         found: list[_Term] = list(self._first.get(("case", "none", tok), ()))
-        for name in self._stemmers:
-            found += self._first.get(("key", name, self._key(name, low)), ())
-        found += [t for t in self._prefix_first if low.startswith(t.words[0].value)]
-        if len(self._candidates) > _CACHE_LIMIT:
-            self._candidates.clear()
-        result = tuple(found)
-        self._candidates[tok] = result
-        return result
+        # stems are computed directly: a cache keyed by (stemmer, word) cost more than the stemmers
+        for name, stem in self._stemmers.items():
+            found += self._first.get(("key", name, stem(low)), ())
+        if low.startswith(self._prefixes):   # one C call rules out most words before the per-term scan
+            found += [t for t in self._prefix_first if low.startswith(t.words[0].value)]
+        return tuple(found)
 
-    def _key(self, stemmer: str, low: str) -> str:
-        cached = self._keys.get((stemmer, low))
-        if cached is None:
-            if len(self._keys) > _CACHE_LIMIT:
-                self._keys.clear()
-            cached = self._stemmers[stemmer](low)
-            self._keys[(stemmer, low)] = cached
-        return cached
-
-    def _rest_matches(self, term: _Term, tokens: list[tuple[int, int, str]], i: int, folded: str) -> int | None:
+    def _rest_matches(self, term: _Term, toks: list[str], starts: list[int], i: int, folded: str) -> int | None:
         """Index of the term's last token when its remaining words follow token i, else None."""
         j = i
         for word in term.words[1:]:
             j += 1
-            if j >= len(tokens) or not JOINER.fullmatch(folded, tokens[j - 1][1], tokens[j][0]):
+            if j >= len(toks) or not JOINER.fullmatch(folded, starts[j - 1] + len(toks[j - 1]), starts[j]):
                 return None
-            tok = tokens[j][2]
-            if not self._word_matches(word, tok):
+            if not self._word_matches(word, toks[j]):
                 return None
         return j
 
@@ -267,7 +291,18 @@ class RuleSet:
         low = tok.lower()
         if word.kind == "prefix":
             return low.startswith(word.value)
-        return self._key(word.stemmer, low) == word.value
+        return self._stemmers[word.stemmer](low) == word.value
+
+
+def _starts(folded: str, toks: list[str]) -> list[int]:
+    """Where each token starts: the next occurrence after the previous token, as a gap holds no token character."""
+    out: list[int] = []
+    at = 0
+    for tok in toks:
+        at = folded.find(tok, at)
+        out.append(at)
+        at += len(tok)
+    return out
 
 
 def _base_language(language: str | None) -> str | None:

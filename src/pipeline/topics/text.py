@@ -73,6 +73,8 @@ _RU_ENDINGS = tuple(sorted({fold(e) for e in _RU_ENDINGS_RAW}, key=len, reverse=
 
 def stem_fr(word: str) -> str:
     """French key: folds plural and feminine forms (numériques -> numeriqu, industrielles -> industriel)."""
+    if not word.endswith(_FR_ENDINGS):
+        return word     # one C call settles most words (and every word of other scripts)
     for ending in _FR_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
             base = word[: -len(ending)] + _FR_REPLACE.get(ending, "")
@@ -98,6 +100,8 @@ def stem_en(word: str) -> str:
 
 def stem_ru(word: str) -> str:
     """Russian key: strips one case/number/gender ending (экономики -> экономик)."""
+    if not word.endswith(_RU_ENDINGS):
+        return word     # one C call settles most words (and every word of other scripts)
     for ending in _RU_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
             return word[: -len(ending)]

@@ -5,9 +5,14 @@ sentences (SIB-200 and the seeds, the pools of bench/make_mirror.py) in its
 edition's language; topics, stories and crawl runs are generated beside them
 so that every view has something to join. Loading goes through the one write
 path (`merge_rows`, batches of 10k); the baseline is a row-by-row INSERT on
-a small sample, whose rate is extrapolated.
+a small sample, whose rate is extrapolated. Each tier ends with the growth
+measure (`growth`): one day's new articles assigned to stories and loaded the
+way the daily run does it, with the same story window whatever the tier, so
+the tiers differ only by what is stored; `--growth-on` runs it alone on a kept
+warehouse (an A/B of two versions on copies of one file).
 
     .venv/bin/python bench/bench_warehouse.py [--articles 100000] [--batch 10000] [--row-sample 2000] [--dir var/bench]
+    .venv/bin/python bench/bench_warehouse.py --growth-on var/bench/tier-100000.duckdb [--round 1]
 
 The last stdout line is a JSON object (bench/run.py reads it).
 """
@@ -34,13 +39,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DEFAULT_SHARED, emit, peak_rss_mb  # noqa: E402  (sibling bench module)
 from make_mirror import sentence_pools  # noqa: E402
 
+from pipeline import stories as stories_module  # noqa: E402
 from pipeline.sources import all_sources  # noqa: E402
+from pipeline.stories import Doc, assign_stories  # noqa: E402
 from pipeline.topics import load_rules  # noqa: E402
-from pipeline.warehouse import merge_batch, merge_rows, migrate, read, search, seen_urls, write  # noqa: E402
+from pipeline.warehouse import (  # noqa: E402
+    merge_batch,
+    merge_rows,
+    migrate,
+    read,
+    recent_articles,
+    search,
+    seen_urls,
+    write,
+)
 
 TEXT_BYTES = 3000
 START = datetime(2026, 1, 1, tzinfo=UTC)
 DAYS = 30
+WINDOW_DAYS = 3                         # the daily run's story window (defaults.toml story_window_days)
 COPY_SHARE = 0.2                        # articles that join an earlier story (copies, translations)
 VIEWS: dict[str, str] = {
     "daily_topic_counts": "SELECT * FROM daily_topic_counts",
@@ -191,12 +208,104 @@ def daily_load(gen: Generator, db: Path, new: int) -> dict[str, Any]:
             "merge_batch_seconds": round(merge_s, 3)}
 
 
+def _dated(row: dict[str, Any], when: datetime) -> dict[str, Any]:
+    row["published"] = when.isoformat()
+    row["first_seen"] = row["last_seen"] = (when + timedelta(minutes=30)).isoformat()
+    return row
+
+
+def _topic(gen: Generator, k: int, aid: str) -> dict[str, Any]:
+    return {"article_id": aid, "topic": gen.topics[k % len(gen.topics)], "rules_version": "bench",
+            "score": 2.0, "evidence": ["terme"]}
+
+
+def _recent_layer(gen: Generator, db: Path, count: int, day: datetime, prefix: str) -> None:
+    """The articles of the story window before `day` (untimed), one in five a copy of an earlier one."""
+    articles, topics = [], []
+    for k in range(count):
+        rng = random.Random(k)
+        row = _dated(gen.article(k, prefix=prefix), day - timedelta(seconds=rng.randrange(WINDOW_DAYS * 86400)))
+        head = articles[rng.randrange(k)] if k and rng.random() < COPY_SHARE else None
+        row["story_id"] = head["story_id"] if head else "st-" + row["id"]
+        if head:
+            row["text"], row["title"] = head["text"], head["title"]
+        articles.append(row)
+        topics.append(_topic(gen, k, row["id"]))
+    with write(db, wait=5) as con:
+        merge_batch(con, {"articles": articles, "article_topics": topics})
+
+
+def _new_day(gen: Generator, new: int, recent: int, day: datetime, rnd: int) -> list[dict[str, Any]]:
+    """The day's new articles: one in five repeats a recent article's text (it must join that story)."""
+    rows = []
+    for k in range(new):
+        rng = random.Random(-1 - k)
+        row = _dated(gen.article(k, prefix=f"growth{rnd or ''}"), day + timedelta(seconds=rng.randrange(86400)))
+        if recent and rng.random() < COPY_SHARE:
+            copied = gen.article(rng.randrange(recent), prefix=f"recent{rnd or ''}")
+            row["text"], row["title"] = copied["text"], copied["title"]
+        rows.append(row)
+    return rows
+
+
+def growth(gen: Generator, db: Path, new: int, recent: int, sources: int, rnd: int = 0) -> dict[str, Any]:
+    """A day's new work on a warehouse of any size, as `pipeline.daily.load` does it per source.
+
+    `recent` articles fill the story window before the day (the same in every tier, so the
+    work is equal and only the stored size differs); the `new` articles come as `sources`
+    loads, each one: read the window (`recent_articles`), `assign_stories`, `merge_batch`,
+    and opening and closing the write connection (DuckDB checkpoints then), all timed. Round `rnd`
+    adds fresh articles on a later day, so the measure can run again on the same warehouse.
+    """
+    day = START + timedelta(days=DAYS + 10 * (rnd + 1))
+    cache = getattr(stories_module, "_CACHE", None)
+    if cache is not None:  # what an earlier tier of this process read must not be reused here
+        cache.prepared.clear()
+        cache.hashes.clear()
+    _recent_layer(gen, db, recent, day, f"recent{rnd or ''}")
+    rows = _new_day(gen, new, recent, day, rnd)
+    steps = {"read_window": 0.0, "assign_stories": 0.0, "merge_batch": 0.0, "open_close": 0.0}
+    window: list[int] = []
+    joined = 0
+    for part in range(sources):
+        chunk = rows[part::sources]
+        start = time.perf_counter()
+        with read(db, wait=5) as con:
+            stored = recent_articles(con, day - timedelta(days=WINDOW_DAYS))
+        steps["read_window"] += time.perf_counter() - start
+        window.append(len(stored))
+        existing = [Doc(id=r["id"], title=r["title"] or "", text=r["text"] or "", url=r["url"], source=r["source_id"],
+                        published=r["published"], language=r["language"], story_id=r["story_id"]) for r in stored]
+        docs = [Doc(id=r["id"], title=r["title"], text=r["text"], url=r["url"], source=r["source_id"],
+                    published=r["published"], language=r["language"]) for r in chunk]
+        start = time.perf_counter()
+        assigned = assign_stories(existing, docs, window_days=WINDOW_DAYS)
+        steps["assign_stories"] += time.perf_counter() - start
+        for row in chunk:
+            row["story_id"] = assigned[row["id"]]
+            joined += row["story_id"] != "st-" + row["id"]
+        topics = [_topic(gen, k, row["id"]) for k, row in enumerate(chunk)]
+        start = time.perf_counter()
+        with write(db, wait=5) as con:
+            begin = time.perf_counter()
+            merge_batch(con, {"articles": chunk, "article_topics": topics})
+            merged = time.perf_counter() - begin
+        steps["merge_batch"] += merged
+        # opening, and closing (DuckDB checkpoints the WAL into the file then)
+        steps["open_close"] += time.perf_counter() - start - merged
+    out: dict[str, Any] = {f"{k}_seconds": round(v, 3) for k, v in steps.items()}
+    out.update({"new": new, "loads": sources, "recent": recent, "window_rows": window,
+                "joined_existing": joined, "seconds": round(sum(steps.values()), 3)})
+    return out
+
+
 def _batches(n: int, size: int) -> Iterator[tuple[int, int]]:
     for lo in range(0, n, size):
         yield lo, min(lo + size, n)
 
 
-def tier(gen: Generator, db: Path, n: int, batch: int, new: int = 1000) -> dict[str, Any]:
+def tier(gen: Generator, db: Path, n: int, batch: int, new: int = 1000, recent: int = 6000,
+         sources: int = 4) -> dict[str, Any]:
     """Load n articles through merge_rows, then time the views and full-text search."""
     merge_s = topics_s = gen_s = index_s = 0.0
     topic_rows = 0
@@ -236,6 +345,7 @@ def tier(gen: Generator, db: Path, n: int, batch: int, new: int = 1000) -> dict[
         "mb_per_1k": size_no_fts / 1e6 / (n / 1000), "mb_per_1k_with_fts": size_fts / 1e6 / (n / 1000),
     }
     out["daily"] = daily_load(gen, db, new)
+    out["growth"] = growth(gen, db, new, recent, sources)
     with read(db, wait=5) as con:
         out["baseline_scan"] = latency(con, lambda c: c.execute(BASELINE_SQL).fetchall())
         out["views"] = {name: latency(con, lambda c, q=sql: c.execute(q).fetchall()) for name, sql in VIEWS.items()}
@@ -257,6 +367,12 @@ def main() -> int:
     ap.add_argument("--articles", type=int, action="append", help="tier size (repeatable); default 100000")
     ap.add_argument("--batch", type=int, default=10_000)
     ap.add_argument("--daily", type=int, default=1000, help="new articles of the daily-load (growth) measure")
+    ap.add_argument("--recent", type=int, default=6000,
+                    help="articles in the story window before the growth measure's day (same in every tier)")
+    ap.add_argument("--daily-loads", type=int, default=4, help="loads (sources) the growth measure's day comes in")
+    ap.add_argument("--growth-on", type=Path, action="append",
+                    help="only run the growth measure on this existing warehouse (repeatable), as round --round")
+    ap.add_argument("--round", type=int, default=1, help="round of --growth-on (fresh articles for each round)")
     ap.add_argument("--row-sample", type=int, default=2000, help="rows inserted one by one for the baseline")
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding SIB-200 and the seeds")
     ap.add_argument("--dir", type=Path, default=None, help="where the bench databases go (default: a temp dir)")
@@ -270,13 +386,18 @@ def main() -> int:
     base.mkdir(parents=True, exist_ok=True)
     gen = Generator(args.shared, args.seed)
     result: dict[str, Any] = {"duckdb": duckdb.__version__, "tiers": {}}
+    if args.growth_on:
+        result["growth"] = {str(db): growth(gen, db, args.daily, args.recent, args.daily_loads, args.round)
+                            for db in args.growth_on}
+        emit(result)
+        return 0
     try:
         result["row_by_row"] = row_by_row(gen, base / "rowbyrow.duckdb", args.row_sample)
         for n in tiers:
             db = base / f"tier-{n}.duckdb"
             for stale in (db, db.with_name(db.name + ".wal")):
                 stale.unlink(missing_ok=True)
-            result["tiers"][str(n)] = tier(gen, db, n, args.batch, args.daily)
+            result["tiers"][str(n)] = tier(gen, db, n, args.batch, args.daily, args.recent, args.daily_loads)
             if not args.keep:
                 db.unlink(missing_ok=True)
     finally:

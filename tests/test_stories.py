@@ -6,6 +6,7 @@ import csv
 import random
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -298,3 +299,62 @@ def test_capital_first_patterns_match_as_before() -> None:
     for new, old in before.items():
         for text in texts:
             assert [m.span(1) for m in new.finditer(text)] == [m.span(1) for m in old.finditer(text)], text
+
+
+def _mixed_day() -> tuple[list[Doc], list[Doc]]:
+    """Existing articles (some without a story yet) and a day of new ones: copies, edits, translations, undated."""
+    existing = [Doc(id=f"old{i}", title=title, text=text, source="xinhua-fr", published=f"2025-09-{8 + i % 3:02d}",
+                    story_id=None if i % 4 == 3 else f"st-old{i}") for i, (_, title, text) in enumerate(ORIGINALS)]
+    existing += [Doc(id="far", title="", text=SEEDS[2], published="2025-06-01", story_id="st-far")]
+    existing += [Doc(id=f"x{d.id}", title=d.title, text=d.text, source=d.source, published=d.published,
+                     story_id=f"st-x{d.id}") for d in _sib_editions(seed=5, groups=4)[::3]]
+    operations = [headline, boilerplate, trimmed, figure, reformatted]
+    new = [Doc(id=f"new{i}", title=title, text=operations[i % 5](text, title) if i % 5 else text,
+               source="prnewswire-fr", published=None if i % 7 == 6 else "2025-09-10T12:00:00+00:00")
+           for i, (_, title, text) in enumerate(ORIGINALS)]
+    new += [Doc(id="far-copy", title="", text=reformatted(SEEDS[2], ""), published="2025-09-10")]
+    new += [d for k, d in enumerate(_sib_editions(seed=5, groups=4)) if k % 3]
+    new += [Doc(id=f"other{i}", title=r["headline"], text=r["text"], published="2025-09-10")
+            for i, r in enumerate(MASAKHA[2::7])]
+    return existing, new
+
+
+def test_prepared_cache_gives_the_assignment_of_a_fresh_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import stories
+
+    existing, new = _mixed_day()
+    monkeypatch.setattr(stories, "_CACHE", stories._PreparedCache(limit=0))
+    uncached = assign_stories(existing, new)
+    # the mix exercises each kind of link: existing stories absorb copies, translations and an old exact copy
+    assert uncached["far-copy"] == "st-far"
+    assert sum(v.startswith("st-old") for v in uncached.values()) >= len(ORIGINALS) // 2
+    assert any(v.startswith("st-x") for v in uncached.values())
+    cache = stories._PreparedCache(limit=10_000)
+    monkeypatch.setattr(stories, "_CACHE", cache)
+    assert assign_stories(existing, new) == uncached
+    assert len(cache.prepared) > len(new)
+    # warm: every article comes from the cache, including the new ones read by the first call
+    assert assign_stories(existing, new) == uncached
+    # a cached article carries no story id: the ids of this call are the ones used
+    renamed = [replace(d, story_id=f"st-renamed-{d.id}") if d.story_id else d for d in existing]
+    monkeypatch.setattr(stories, "_CACHE", stories._PreparedCache(limit=0))
+    expected = assign_stories(renamed, new)
+    monkeypatch.setattr(stories, "_CACHE", cache)
+    assert assign_stories(renamed, new) == expected != uncached
+    # an edited article is read again (the key is its content, not its id)
+    edited = [replace(d, text=MASAKHA[0]["text"]) if d.id == "far" else d for d in existing]
+    found = assign_stories(edited, new)
+    assert found["far-copy"] != "st-far"
+    monkeypatch.setattr(stories, "_CACHE", stories._PreparedCache(limit=0))
+    assert assign_stories(edited, new) == found
+
+
+def test_prepared_cache_is_bounded() -> None:
+    from pipeline import stories
+
+    cache = stories._PreparedCache(limit=3)
+    docs = [Doc(id=f"d{i}", title="", text=SEEDS[i % len(SEEDS)]) for i in range(5)]
+    prepared = stories._prepare_all(docs, cache)
+    assert len(cache.prepared) == 3
+    assert [p.doc.id for p in stories._prepare_all(docs, cache)] == [p.doc.id for p in prepared]
+    assert all(p.doc.text == "" for p in cache.prepared.values())

@@ -150,3 +150,29 @@ def test_recent_articles_are_those_published_or_first_seen_in_the_window(db: Pat
     with warehouse.read(db, 5) as con:
         rows = warehouse.recent_articles(con, datetime(2026, 1, 8, tzinfo=UTC))
     assert sorted(r["id"] for r in rows) == ["published-in", "seen-in", "undated-in"]
+
+
+def test_story_rows_follow_their_articles_across_loads(db: Path) -> None:
+    odd = "st-l'été \"中\"\n"  # quotes, accents, CJK and a newline survive the touched-id parameter
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        warehouse.merge_batch(con, {"articles": [_article(1), _article(2, story_id=odd), _article(3)]})
+        # a later load: new articles join a story of the first one, another is re-merged with a moved story
+        # id (kept, as first_seen), and a batch repeating a key keeps its last row
+        warehouse.merge_batch(con, {"articles": [
+            _article(4, story_id="st-a1", source_id="sputnik-en", language="en",
+                     first_seen="2026-01-07T10:00:00+00:00", last_seen="2026-01-08T10:00:00+00:00"),
+            _article(5, story_id=odd, title="premier"), _article(5, story_id=odd, title="dernier"),
+            _article(3, story_id="st-a1", title="Titre 3 revu")]})
+        stored = con.execute("SELECT id, story_id, title FROM articles ORDER BY id").fetchall()
+        stories = con.execute("SELECT id, last_seen, outlets, languages, article_count FROM stories "
+                              "ORDER BY id").fetchall()
+        recomputed = con.execute(
+            "SELECT story_id, max(last_seen), list_sort(list(DISTINCT split_part(source_id, '-', 1))), "
+            "list_sort(list(DISTINCT language)), count(*) FROM articles GROUP BY story_id ORDER BY 1").fetchall()
+    assert stored == [("a1", "st-a1", "Titre 1"), ("a2", odd, "Titre 2"), ("a3", "st-a3", "Titre 3 revu"),
+                      ("a4", "st-a1", "Titre 4"), ("a5", odd, "dernier")]
+    assert stories == recomputed
+    assert [s[4] for s in stories] == [2, 1, 2]
+    assert stories[0][2:4] == (["sputnik", "xinhua"], ["en", "fr"])
+

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import math
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from itertools import chain
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +30,7 @@ from pipeline.textnorm import (
     shingle_hashes,
     shingle_hashes_many,
 )
+from pipeline.translation_gloss import MIN_SHARED, agree, gloss_codes, no_gloss
 
 __all__ = ["Doc", "assign_stories", "content_hash", "dedup", "normalise_text", "outlet_family",
            "parse_published", "story_pairs"]
@@ -96,6 +100,10 @@ class _Prepared:
     sentences: int = 0
     length: float = 0.0  # Latin-equivalent characters (see CJK_CHAR_WEIGHT)
     language: str | None = None  # stated, from the source id's suffix, or from the script
+    # gloss keys (`pipeline.translation_gloss`) of an article with an outlet and a date, and those of them
+    # rare in the collection at hand (set by `_rare_keys`)
+    gloss: npt.NDArray[np.uint32] = field(default_factory=no_gloss, repr=False)
+    gloss_rare: npt.NDArray[np.uint32] = field(default_factory=no_gloss, repr=False)
 
 
 def parse_published(value: str | None) -> datetime | None:
@@ -177,6 +185,9 @@ def _read(doc: Doc) -> tuple[_Prepared, str]:
     prepared.sentences = len(_SENTENCE_END.findall(text)) or (1 if text.strip() else 0)
     prepared.length = len(text) - text.count(" ") - cjk + CJK_CHAR_WEIGHT * cjk
     prepared.language = _language(doc, text)
+    if prepared.family is not None and prepared.when is not None:
+        # only an outlet's dated editions are compared word by word
+        prepared.gloss = gloss_codes(head, head_norm, cjk > 0 and is_cjk_heavy(head))
     return prepared, norm[:MAX_SHINGLE_CHARS]
 
 
@@ -195,13 +206,78 @@ def _sketch(prepared: _Prepared, shingles: npt.NDArray[np.uint32]) -> None:
 # Articles whose shingles are hashed together (see `shingle_hashes_many`); their normalised texts are
 # held only that long.
 _BLOCK = 256
+_V = TypeVar("_V")
+# Every field a prepared article is made from: all but the story id, which may change between calls.
+_KEY_FIELDS = tuple(f.name for f in fields(Doc) if f.name != "story_id")
 
 
-def _prepare_all(docs: Iterable[Doc]) -> list[_Prepared]:
+def _doc_key(doc: Doc) -> bytes:
+    # a digest of the content, not the id alone: an edited article must be read again
+    content = repr(tuple(getattr(doc, name) for name in _KEY_FIELDS))
+    return hashlib.blake2b(content.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class _PreparedCache:
+    """Articles already read by earlier `assign_stories` calls of this process, by content digest.
+
+    A daily run loads its sources one by one, and each load compares its new articles with the same
+    story window: reading the window again was most of a load's story time. Preparation is a pure
+    function of the digested fields, so a hit gives what reading would; the oldest entries go first.
+    Entries are stored and handed out as shallow copies: what a call sets on its own articles later (the
+    story id, the collection's rare keys) never reaches the cache.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.prepared: dict[bytes, _Prepared] = {}
+        self.hashes: dict[bytes, str] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: bytes, doc: Doc) -> _Prepared | None:
+        """The cached features with `doc` (and so its story id) in place of the cached one."""
+        with self.lock:
+            found = self.prepared.get(key)
+        if found is None:
+            return None
+        hit = copy.copy(found)
+        hit.doc = doc
+        return hit
+
+    def put(self, key: bytes, prepared: _Prepared) -> None:
+        """Keep `prepared` without its text (the doc is replaced on every hit)."""
+        kept = copy.copy(prepared)
+        kept.doc = replace(prepared.doc, title="", text="", story_id=None)
+        self._store(self.prepared, key, kept)
+
+    def content_hash(self, key: bytes, doc: Doc) -> str:
+        """`content_hash` of the doc's text (or title), computed once per content."""
+        with self.lock:
+            found = self.hashes.get(key)
+        if found is None:
+            found = content_hash(doc.text or doc.title or "")
+            self._store(self.hashes, key, found)
+        return found
+
+    def _store(self, table: dict[bytes, _V], key: bytes, value: _V) -> None:
+        if self.limit <= 0:
+            return
+        with self.lock:
+            while len(table) >= self.limit:
+                del table[next(iter(table))]
+            table[key] = value
+
+
+# An entry (shingles, sketch, evidence keys) is ~16 KB for a 3,000-character article: 10,000 entries, a
+# three-day window of all nine editions, hold ~160 MB for the length of the run.
+_CACHE = _PreparedCache(limit=10_000)
+
+
+def _prepare_all(docs: Iterable[Doc], cache: _PreparedCache | None = None) -> list[_Prepared]:
     # One process: with two workers the pickling of each article's features (~100 us) and the other
     # jobs sharing this VM's two cores made it slower (773 vs 615 us per article at n=40,000, load about 3).
     out: list[_Prepared] = []
     block: list[tuple[int, str]] = []  # (position in out, normalised text)
+    missed: list[tuple[int, bytes]] = []  # (position in out, cache key) of the articles read here
 
     def flush() -> None:
         try:
@@ -216,6 +292,13 @@ def _prepare_all(docs: Iterable[Doc]) -> list[_Prepared]:
         block.clear()
 
     for doc in docs:
+        if cache is not None:
+            key = _doc_key(doc)
+            hit = cache.get(key, doc)
+            if hit is not None:
+                out.append(hit)
+                continue
+            missed.append((len(out), key))
         try:
             read = _read(doc)
         except Exception as exc:
@@ -226,6 +309,9 @@ def _prepare_all(docs: Iterable[Doc]) -> list[_Prepared]:
         if len(block) >= _BLOCK:
             flush()
     flush()
+    if cache is not None:
+        for k, key in missed:
+            cache.put(key, out[k])
     return out
 
 
@@ -310,7 +396,8 @@ def _translation_match(a: _Prepared, b: _Prepared, shared: AbstractSet[str]) -> 
 
     Figures, links, entities of the lexicon and name skeletons survive translation (`pipeline.translation`);
     one shared rare figure is enough when the two texts also have the same number of sentences and a
-    matching length, which reports of other events by the same outlet on the same day seldom do.
+    matching length, which reports of other events by the same outlet on the same day seldom do. Dated
+    editions of a known outlet may instead share enough rare words (`pipeline.translation_gloss.agree`).
     """
     if not _editions(a, b):
         return False
@@ -323,7 +410,8 @@ def _translation_match(a: _Prepared, b: _Prepared, shared: AbstractSet[str]) -> 
     if a.family is None or b.family is None or a.when is None or b.when is None:
         # without the outlet and the day, two articles in two languages on one subject share more by chance
         return useful >= needed + 1
-    if useful >= needed:
+    # their words, glossed to shared keys (only dated articles of an outlet have them)
+    if useful >= needed or agree(a.gloss_rare, b.gloss_rare):
         return True
     # alone, a place or person name is too common on one day (Texas, Obama); a rare figure is not
     figures = sum(1 for k in shared if k[:2] in ("n:", "q:", "u:"))
@@ -426,7 +514,8 @@ def _decode(codes: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
 
 
 def _rare_keys(prepared: Sequence[_Prepared]) -> list[frozenset[str]]:
-    """Each article's evidence features that are rare in the collection at hand."""
+    """Each article's evidence features that are rare in the collection at hand (and, in `gloss_rare`,
+    its rare gloss keys)."""
     keys = [p.evidence.keys() for p in prepared]
     df = Counter(chain.from_iterable(keys))
     # A feature in more than about 1% of articles (at least 5, at most 30)
@@ -434,6 +523,17 @@ def _rare_keys(prepared: Sequence[_Prepared]) -> list[frozenset[str]]:
     cap = max(5, min(30, len(prepared) // 100))
     # one set difference per article runs in C, where a test per feature ran in Python
     common = {k for k, count in df.items() if count > cap}
+    sizes = np.array([p.gloss.size for p in prepared], dtype=np.int64)
+    if sizes.any():
+        # the same cap for gloss keys (common words of the day), counted with numpy over all articles
+        flat = np.concatenate([p.gloss for p in prepared])
+        values, counts = _unique(flat)
+        rare_entry = ~np.isin(flat, values[counts > cap])
+        owner = np.repeat(np.arange(len(prepared)), sizes)[rare_entry]
+        parts = np.split(flat[rare_entry], np.cumsum(np.bincount(owner, minlength=len(prepared)))[:-1])
+        for p, part, size in zip(prepared, parts, sizes.tolist(), strict=True):
+            if size:
+                p.gloss_rare = part
     return [ks - common for ks in keys]
 
 
@@ -444,8 +544,8 @@ def _seconds(p: _Prepared) -> float:
 def _evidence_candidates(prepared: Sequence[_Prepared], rare: Sequence[AbstractSet[str]], n_queries: int,
                          window: timedelta) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Pairs that may be one event (two shared rare event features, inside the window) and pairs that
-    may be editions of one dispatch (one shared rare feature, `_editions` necessary conditions), both
-    filtered with numpy so that the per-pair rules run on few pairs."""
+    may be editions of one dispatch (one shared rare feature or `MIN_SHARED` rare gloss keys, `_editions`
+    necessary conditions), both filtered with numpy so that the per-pair rules run on few pairs."""
     key_ids: dict[str, int] = {}
     kinds: list[bool] = []
     entry_key: list[int] = []
@@ -473,7 +573,7 @@ def _evidence_candidates(prepared: Sequence[_Prepared], rare: Sequence[AbstractS
     event = shared_twice[counts >= 2]
     event = event[inside(event, window.total_seconds())]
 
-    pairs = _unique(all_codes)[0]
+    pairs = np.union1d(_unique(all_codes)[0], _gloss_pairs(prepared, n_queries))
     pairs = pairs[inside(pairs, TRANSLATION_WINDOW.total_seconds())]
     sentences = np.array([p.sentences for p in prepared], dtype=np.float64)
     length = np.array([p.length for p in prepared], dtype=np.float64)
@@ -485,6 +585,27 @@ def _evidence_candidates(prepared: Sequence[_Prepared], rare: Sequence[AbstractS
                   & (np.minimum(length[first], length[second]) > 0)
                   & (np.maximum(length[first], length[second]) / np.minimum(length[first], length[second]) <= MAX_LENGTH_RATIO))
     return _decode(event), _decode(pairs[shaped])
+
+
+def _gloss_pairs(prepared: Sequence[_Prepared], n_queries: int) -> npt.NDArray[np.int64]:
+    """Codes of the pairs of one outlet's articles in two languages sharing `MIN_SHARED` rare gloss keys.
+
+    Editions whose only common ground is their words (no rare name or figure) become candidates here;
+    a key is paired within its outlet only (the outlet's number above the key's 32 bits).
+    """
+    sizes = np.array([p.gloss_rare.size for p in prepared], dtype=np.int64)
+    if not sizes.any():
+        return np.zeros(0, dtype=np.int64)
+    outlets: dict[str | None, int] = {}
+    languages: dict[str | None, int] = {}
+    outlet = np.array([outlets.setdefault(p.family, len(outlets)) for p in prepared], dtype=np.int64)
+    language = np.array([languages.setdefault(p.language, len(languages)) for p in prepared], dtype=np.int64)
+    owner = np.repeat(np.arange(len(prepared), dtype=np.int64), sizes)
+    flat = np.concatenate([p.gloss_rare for p in prepared]).astype(np.int64)
+    codes, shared = _unique(_pairs_in_groups((outlet[owner] << 32) | flat, owner, n_queries))
+    codes = codes[shared >= MIN_SHARED]
+    across: npt.NDArray[np.int64] = codes[language[codes // _BIG] != language[codes % _BIG]]
+    return across
 
 
 def _links(prepared: Sequence[_Prepared], n_queries: int, window: timedelta) -> set[tuple[int, int]]:
@@ -574,12 +695,15 @@ def assign_stories(existing: Sequence[Doc], new: Sequence[Doc], window_days: int
     pending = [d for d in existing if not d.story_id] + list(new)
     # Exact copies join whatever their date, so the date filter keeps every
     # existing article whose text hash matches a new one.
-    new_hashes = {content_hash(d.text or d.title or "") for d in pending}
+    # Hashes and features come from the process's cache (`_PreparedCache`): the loads of one run
+    # share most of their story window.
+    new_hashes = {_CACHE.content_hash(_doc_key(d), d) for d in pending}
     candidates = _relevant(assigned, pending, window)
     kept = {id(d) for d in candidates}
-    candidates += [d for d in assigned if id(d) not in kept and content_hash(d.text or d.title or "") in new_hashes]
+    candidates += [d for d in assigned
+                   if id(d) not in kept and _CACHE.content_hash(_doc_key(d), d) in new_hashes]
 
-    prepared = _prepare_all(pending + candidates)
+    prepared = _prepare_all(pending + candidates, _CACHE)
     n_pending = len(pending)
     union = _UnionFind(len(prepared))
     links = _links(prepared, n_pending, window)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import orjson
 
 
 def seen_urls(con: duckdb.DuckDBPyConnection, source_id: str | None = None) -> set[str]:
@@ -43,9 +44,12 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> int
     """Recompute the `stories` rows of the given ids from their articles (first article fixed by id)."""
     if not story_ids:
         return 0
-    con.execute("CREATE OR REPLACE TEMP TABLE touched_stories AS SELECT unnest(?) AS id", [story_ids])
+    # one JSON text parameter: DuckDB converts a Python list parameter value by value (0.2 s for 1,000 ids)
+    con.execute("CREATE OR REPLACE TEMP TABLE touched_stories AS "
+                "SELECT unnest(CAST(CAST(? AS JSON) AS VARCHAR[])) AS id", [orjson.dumps(story_ids).decode()])
+    # an upsert finds the stories to update through the primary key's index, where a MERGE scanned them all
     con.execute("""
-        MERGE INTO stories AS t USING (
+        INSERT INTO stories BY NAME
             SELECT a.story_id AS id,
                    arg_min(a.id, coalesce(a.published, a.first_seen)) AS first_article_id,
                    min(a.first_seen) AS first_seen,
@@ -56,9 +60,7 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> int
                    count(*)::INTEGER AS article_count
             FROM articles a JOIN touched_stories s ON a.story_id = s.id
             GROUP BY a.story_id
-        ) AS s ON (t.id = s.id)
-        WHEN MATCHED THEN UPDATE SET last_seen = s.last_seen, outlets = s.outlets, languages = s.languages,
-                                     article_count = s.article_count
-        WHEN NOT MATCHED THEN INSERT BY NAME""")
+        ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, outlets = excluded.outlets,
+                                       languages = excluded.languages, article_count = excluded.article_count""")
     con.execute("DROP TABLE touched_stories")
     return len(story_ids)

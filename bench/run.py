@@ -76,6 +76,22 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
                                   f"warehouse {int(n) // int(tiers[0])}x larger. The crawl's seen-URL read does "
                                   f"grow with the warehouse: {big['seen_urls_seconds']:.2f}s for {big['seen_urls']:,} "
                                   f"URLs vs {small['seen_urls_seconds']:.2f}s for {small['seen_urls']:,}")))
+        first = data["tiers"][tiers[0]].get("growth")
+        for n in tiers[1:]:
+            day = data["tiers"][n].get("growth")
+            if not (first and day):
+                continue
+            ratio = day["seconds"] / first["seconds"]
+            rows.append(Row("growth", f"a day's work: {day['new']:,} new articles in {day['loads']} loads "
+                            f"@{int(n):,} stored", day["seconds"], "s", f"same day @{int(tiers[0]):,} stored",
+                            first["seconds"], ratio, goal="grows with the new work (ratio <= 1.5)", met=ratio <= 1.5,
+                            note=(f"read the story window ({day['window_rows'][0]:,}+ articles), assign stories, "
+                                  f"merge_batch, open/close per load: {day['read_window_seconds']:.2f} / "
+                                  f"{day['assign_stories_seconds']:.2f} / {day['merge_batch_seconds']:.2f} / "
+                                  f"{day['open_close_seconds']:.2f}s (@{int(tiers[0]):,}: "
+                                  f"{first['read_window_seconds']:.2f} / {first['assign_stories_seconds']:.2f} / "
+                                  f"{first['merge_batch_seconds']:.2f} / {first['open_close_seconds']:.2f}s); "
+                                  f"open/close includes DuckDB's checkpoint")))
     for n, t in data["tiers"].items():
         label = f"{int(n) // 1000:,}k" if int(n) < 1_000_000 else f"{int(n) / 1e6:g}M"
         rows.append(Row("warehouse", f"merge_rows articles @{label} (batches of {t['batch']:,})", t["rows_per_s"],

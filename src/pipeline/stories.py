@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
 
+from pipeline.pairing import BIG, UnionFind, decode_pairs, pairs_in_groups, unique_counts
 from pipeline.textnorm import (
     Evidence,
     content_hash,
@@ -418,63 +419,6 @@ def _translation_match(a: _Prepared, b: _Prepared, shared: AbstractSet[str]) -> 
     return useful == figures == 1 and a.sentences == b.sentences and shortest <= SENTENCES_PER_FEATURE
 
 
-class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> None:
-        ri, rj = self.find(i), self.find(j)
-        if ri != rj:
-            # The smaller index wins so the result does not depend on edge order.
-            self.parent[max(ri, rj)] = min(ri, rj)
-
-
-def _unique(values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Sorted distinct values and how often each occurs.
-
-    A sort and a comparison of neighbours: numpy 2's `np.unique` goes through a hash table for integers,
-    which took 3.5 s where this takes 0.05 s on 4 million pair codes.
-    """
-    if values.size == 0:
-        return values, np.zeros(0, dtype=np.int64)
-    ordered = np.sort(values)
-    bounds = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
-    return ordered[bounds[:-1]], np.diff(bounds)
-
-
-def _pairs_in_groups(keys: npt.NDArray[np.int64] | npt.NDArray[np.uint64], members: npt.NDArray[np.int64],
-                     n_queries: int) -> npt.NDArray[np.int64]:
-    """Every pair of members sharing a key, as codes `lo * BIG + hi` (lo < hi, lo a query; may repeat).
-
-    Groups of one size are expanded together with numpy, so the cost is in the pairs, not in Python.
-    """
-    if keys.size < 2:
-        return np.zeros(0, dtype=np.int64)
-    order = np.argsort(keys, kind="stable")
-    ordered, who = keys[order], members[order]
-    bounds = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
-    starts, sizes = bounds[:-1], np.diff(bounds)
-    out = []
-    for size in _unique(sizes[sizes >= 2])[0].tolist():
-        firsts = starts[sizes == size]
-        block = who[firsts[:, None] + np.arange(size)]
-        left, right = np.triu_indices(size, 1)
-        x, y = block[:, left].ravel(), block[:, right].ravel()
-        lo, hi = np.minimum(x, y), np.maximum(x, y)
-        keep = (lo < n_queries) & (lo != hi)
-        out.append(lo[keep] * _BIG + hi[keep])
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
-
-
-_BIG = np.int64(1 << 31)
-
-
 def _lsh_candidates(prepared: Sequence[_Prepared], n_queries: int,
                     window: timedelta | None = None) -> list[tuple[int, int]]:
     """Pairs (i < j), i a query, whose MinHash sketches agree on every row of at least one band, and
@@ -497,20 +441,16 @@ def _lsh_candidates(prepared: Sequence[_Prepared], n_queries: int,
             for r in range(1, rows):
                 key = key * np.uint64(0x100000001B3) ^ block[:, r]
         # a key collision across different rows only adds a candidate to verify
-        codes.append(_pairs_in_groups(key, ids, n_queries))
-    pairs = _unique(np.concatenate(codes))[0]
+        codes.append(pairs_in_groups(key, ids, n_queries))
+    pairs = unique_counts(np.concatenate(codes))[0]
     if window is not None:
         # Articles sharing sentences with many others make candidates grow with the square of the
         # collection, and most lie weeks apart: those are dropped here, in numpy, before the Python
         # checks. A second of slack keeps float rounding from dropping a pair `_within` would keep.
         when = np.array([_seconds(p) for p in prepared], dtype=np.float64)
-        gap = np.abs(when[pairs // _BIG] - when[pairs % _BIG])
+        gap = np.abs(when[pairs // BIG] - when[pairs % BIG])
         pairs = pairs[np.isnan(gap) | (gap <= window.total_seconds() + 1.0)]
-    return _decode(pairs)
-
-
-def _decode(codes: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
-    return list(zip((codes // _BIG).tolist(), (codes % _BIG).tolist(), strict=True))
+    return decode_pairs(pairs)
 
 
 def _rare_keys(prepared: Sequence[_Prepared]) -> list[frozenset[str]]:
@@ -527,7 +467,7 @@ def _rare_keys(prepared: Sequence[_Prepared]) -> list[frozenset[str]]:
     if sizes.any():
         # the same cap for gloss keys (common words of the day), counted with numpy over all articles
         flat = np.concatenate([p.gloss for p in prepared])
-        values, counts = _unique(flat)
+        values, counts = unique_counts(flat)
         rare_entry = ~np.isin(flat, values[counts > cap])
         owner = np.repeat(np.arange(len(prepared)), sizes)[rare_entry]
         parts = np.split(flat[rare_entry], np.cumsum(np.bincount(owner, minlength=len(prepared)))[:-1])
@@ -560,31 +500,31 @@ def _evidence_candidates(prepared: Sequence[_Prepared], rare: Sequence[AbstractS
             entry_doc.append(i)
     keys, docs = np.array(entry_key, dtype=np.int64), np.array(entry_doc, dtype=np.int64)
     is_event = np.array(kinds, dtype=bool)
-    all_codes = _pairs_in_groups(keys, docs, n_queries)
+    all_codes = pairs_in_groups(keys, docs, n_queries)
     event_mask = is_event[keys] if keys.size else np.zeros(0, dtype=bool)
-    event_codes = _pairs_in_groups(keys[event_mask], docs[event_mask], n_queries)
+    event_codes = pairs_in_groups(keys[event_mask], docs[event_mask], n_queries)
     when = np.array([_seconds(p) for p in prepared], dtype=np.float64)
 
     def inside(codes: npt.NDArray[np.int64], limit: float) -> npt.NDArray[np.bool_]:
-        gap = np.abs(when[codes // _BIG] - when[codes % _BIG])
+        gap = np.abs(when[codes // BIG] - when[codes % BIG])
         return np.asarray(np.isnan(gap) | (gap <= limit), dtype=np.bool_)
 
-    shared_twice, counts = _unique(event_codes)
+    shared_twice, counts = unique_counts(event_codes)
     event = shared_twice[counts >= 2]
     event = event[inside(event, window.total_seconds())]
 
-    pairs = np.union1d(_unique(all_codes)[0], _gloss_pairs(prepared, n_queries))
+    pairs = np.union1d(unique_counts(all_codes)[0], _gloss_pairs(prepared, n_queries))
     pairs = pairs[inside(pairs, TRANSLATION_WINDOW.total_seconds())]
     sentences = np.array([p.sentences for p in prepared], dtype=np.float64)
     length = np.array([p.length for p in prepared], dtype=np.float64)
-    first, second = pairs // _BIG, pairs % _BIG
+    first, second = pairs // BIG, pairs % BIG
     with np.errstate(divide="ignore", invalid="ignore"):
         shaped = ((np.minimum(sentences[first], sentences[second]) >= 2)
                   & (np.minimum(sentences[first], sentences[second]) / np.maximum(sentences[first], sentences[second])
                      >= MIN_SENTENCE_RATIO)
                   & (np.minimum(length[first], length[second]) > 0)
                   & (np.maximum(length[first], length[second]) / np.minimum(length[first], length[second]) <= MAX_LENGTH_RATIO))
-    return _decode(event), _decode(pairs[shaped])
+    return decode_pairs(event), decode_pairs(pairs[shaped])
 
 
 def _gloss_pairs(prepared: Sequence[_Prepared], n_queries: int) -> npt.NDArray[np.int64]:
@@ -602,9 +542,9 @@ def _gloss_pairs(prepared: Sequence[_Prepared], n_queries: int) -> npt.NDArray[n
     language = np.array([languages.setdefault(p.language, len(languages)) for p in prepared], dtype=np.int64)
     owner = np.repeat(np.arange(len(prepared), dtype=np.int64), sizes)
     flat = np.concatenate([p.gloss_rare for p in prepared]).astype(np.int64)
-    codes, shared = _unique(_pairs_in_groups((outlet[owner] << 32) | flat, owner, n_queries))
+    codes, shared = unique_counts(pairs_in_groups((outlet[owner] << 32) | flat, owner, n_queries))
     codes = codes[shared >= MIN_SHARED]
-    across: npt.NDArray[np.int64] = codes[language[codes // _BIG] != language[codes % _BIG]]
+    across: npt.NDArray[np.int64] = codes[language[codes // BIG] != language[codes % BIG]]
     return across
 
 
@@ -657,7 +597,7 @@ def dedup(docs: Sequence[Doc], window_days: int = 3) -> dict[str, str]:
     """Group articles into stories from their content alone: equal story ids mean the same story."""
     prepared = _prepare_all(docs)
     window = timedelta(days=window_days)
-    union = _UnionFind(len(prepared))
+    union = UnionFind(len(prepared))
     for i, j in _links(prepared, len(prepared), window):
         union.union(i, j)
     groups: dict[int, list[_Prepared]] = defaultdict(list)
@@ -705,7 +645,7 @@ def assign_stories(existing: Sequence[Doc], new: Sequence[Doc], window_days: int
 
     prepared = _prepare_all(pending + candidates, _CACHE)
     n_pending = len(pending)
-    union = _UnionFind(len(prepared))
+    union = UnionFind(len(prepared))
     links = _links(prepared, n_pending, window)
     for i, j in links:
         if j < n_pending:

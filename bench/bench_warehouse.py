@@ -258,10 +258,7 @@ def growth(gen: Generator, db: Path, new: int, recent: int, sources: int, rnd: i
     adds fresh articles on a later day, so the measure can run again on the same warehouse.
     """
     day = START + timedelta(days=DAYS + 10 * (rnd + 1))
-    cache = getattr(stories_module, "_CACHE", None)
-    if cache is not None:  # what an earlier tier of this process read must not be reused here
-        cache.prepared.clear()
-        cache.hashes.clear()
+    stories_module.forget_read_articles()  # what an earlier tier of this process read must not be reused here
     _recent_layer(gen, db, recent, day, f"recent{rnd or ''}")
     rows = _new_day(gen, new, recent, day, rnd)
     steps = {"read_window": 0.0, "assign_stories": 0.0, "merge_batch": 0.0, "open_close": 0.0}

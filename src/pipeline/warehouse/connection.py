@@ -76,7 +76,7 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
 
 
 def _open(db: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    config = {"autoinstall_known_extensions": False}
+    config: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False}
     if read_only:  # readers never checkpoint, so the row group size does not matter to them
         return duckdb.connect(str(db), read_only=True, config=config)
     con = duckdb.connect(config=config)

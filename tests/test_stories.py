@@ -233,7 +233,7 @@ def test_normalise_and_hash_fold_trivial_formatting() -> None:
 def test_numpy_minhash_equals_datasketch() -> None:
     from datasketch import MinHash
 
-    from pipeline.stories import NUM_PERM, minhash_values
+    from pipeline.story_reading import NUM_PERM, minhash_values
     from pipeline.textnorm import shingle_hashes
 
     shingles = shingle_hashes(normalise_text(SEEDS[0]))
@@ -320,16 +320,16 @@ def _mixed_day() -> tuple[list[Doc], list[Doc]]:
 
 
 def test_prepared_cache_gives_the_assignment_of_a_fresh_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline import stories
+    from pipeline import story_reading as stories
 
     existing, new = _mixed_day()
-    monkeypatch.setattr(stories, "_CACHE", stories._PreparedCache(limit=0))
+    monkeypatch.setattr(stories, "_CACHE", stories.PreparedCache(limit=0))
     uncached = assign_stories(existing, new)
     # the mix exercises each kind of link: existing stories absorb copies, translations and an old exact copy
     assert uncached["far-copy"] == "st-far"
     assert sum(v.startswith("st-old") for v in uncached.values()) >= len(ORIGINALS) // 2
     assert any(v.startswith("st-x") for v in uncached.values())
-    cache = stories._PreparedCache(limit=10_000)
+    cache = stories.PreparedCache(limit=10_000)
     monkeypatch.setattr(stories, "_CACHE", cache)
     assert assign_stories(existing, new) == uncached
     assert len(cache.prepared) > len(new)
@@ -337,7 +337,7 @@ def test_prepared_cache_gives_the_assignment_of_a_fresh_read(monkeypatch: pytest
     assert assign_stories(existing, new) == uncached
     # a cached article carries no story id: the ids of this call are the ones used
     renamed = [replace(d, story_id=f"st-renamed-{d.id}") if d.story_id else d for d in existing]
-    monkeypatch.setattr(stories, "_CACHE", stories._PreparedCache(limit=0))
+    monkeypatch.setattr(stories, "_CACHE", stories.PreparedCache(limit=0))
     expected = assign_stories(renamed, new)
     monkeypatch.setattr(stories, "_CACHE", cache)
     assert assign_stories(renamed, new) == expected != uncached
@@ -345,16 +345,16 @@ def test_prepared_cache_gives_the_assignment_of_a_fresh_read(monkeypatch: pytest
     edited = [replace(d, text=MASAKHA[0]["text"]) if d.id == "far" else d for d in existing]
     found = assign_stories(edited, new)
     assert found["far-copy"] != "st-far"
-    monkeypatch.setattr(stories, "_CACHE", stories._PreparedCache(limit=0))
+    monkeypatch.setattr(stories, "_CACHE", stories.PreparedCache(limit=0))
     assert assign_stories(edited, new) == found
 
 
 def test_prepared_cache_is_bounded() -> None:
-    from pipeline import stories
+    from pipeline import story_reading as stories
 
-    cache = stories._PreparedCache(limit=3)
+    cache = stories.PreparedCache(limit=3)
     docs = [Doc(id=f"d{i}", title="", text=SEEDS[i % len(SEEDS)]) for i in range(5)]
-    prepared = stories._prepare_all(docs, cache)
+    prepared = stories.prepare_all(docs, cache)
     assert len(cache.prepared) == 3
-    assert [p.doc.id for p in stories._prepare_all(docs, cache)] == [p.doc.id for p in prepared]
+    assert [p.doc.id for p in stories.prepare_all(docs, cache)] == [p.doc.id for p in prepared]
     assert all(p.doc.text == "" for p in cache.prepared.values())

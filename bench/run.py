@@ -58,6 +58,11 @@ def processing_rows(trafilatura: dict[str, Any], pipeline: dict[str, Any]) -> li
     return rows
 
 
+def _day_steps(day: dict[str, Any]) -> str:
+    steps = ("read_window", "assign_stories", "merge_batch", "open_close", "checkpoint")
+    return " / ".join(f"{day.get(f'{k}_seconds', 0.0):.2f}" for k in steps) + "s"
+
+
 def warehouse_rows(data: dict[str, Any]) -> list[Row]:
     """Merge rate against row-by-row INSERT, file size, view and search latency per tier."""
     rbr = data["row_by_row"]
@@ -86,12 +91,8 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
                             f"@{int(n):,} stored", day["seconds"], "s", f"same day @{int(tiers[0]):,} stored",
                             first["seconds"], ratio, goal="grows with the new work (ratio <= 1.5)", met=ratio <= 1.5,
                             note=(f"read the story window ({day['window_rows'][0]:,}+ articles), assign stories, "
-                                  f"merge_batch, open/close per load: {day['read_window_seconds']:.2f} / "
-                                  f"{day['assign_stories_seconds']:.2f} / {day['merge_batch_seconds']:.2f} / "
-                                  f"{day['open_close_seconds']:.2f}s (@{int(tiers[0]):,}: "
-                                  f"{first['read_window_seconds']:.2f} / {first['assign_stories_seconds']:.2f} / "
-                                  f"{first['merge_batch_seconds']:.2f} / {first['open_close_seconds']:.2f}s); "
-                                  f"open/close includes DuckDB's checkpoint")))
+                                  f"merge_batch, open/close per load, the day's checkpoint: "
+                                  f"{_day_steps(day)} (@{int(tiers[0]):,}: {_day_steps(first)})")))
     for n, t in data["tiers"].items():
         label = f"{int(n) // 1000:,}k" if int(n) < 1_000_000 else f"{int(n) / 1e6:g}M"
         rows.append(Row("warehouse", f"merge_rows articles @{label} (batches of {t['batch']:,})", t["rows_per_s"],

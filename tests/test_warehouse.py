@@ -197,3 +197,19 @@ def test_writers_keep_row_groups_small_so_a_checkpoint_rewrites_little(db: Path)
     assert total == (first + 100,)
     assert len(groups) >= 2
     assert max(rows for _, rows in groups) <= size
+
+
+def test_a_load_without_checkpoint_stays_in_the_log_until_the_next_writer(db: Path) -> None:
+    wal = db.with_name(db.name + ".wal")
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+    with warehouse.write(db, 5, checkpoint=False) as con:
+        warehouse.merge_batch(con, {"articles": [_article(1), _article(2)]})
+    assert wal.exists() and wal.stat().st_size > 0
+    with warehouse.read(db, 5) as con:  # committed: readers see it before any checkpoint
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (2,)
+    with warehouse.write(db, 5) as con:
+        assert con.execute("SELECT count(*) FROM stories").fetchone() == (2,)
+    assert not wal.exists() or wal.stat().st_size == 0
+    with warehouse.read(db, 5) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (2,)

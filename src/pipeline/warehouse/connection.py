@@ -117,8 +117,13 @@ def read(db: str | Path, wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextmanager
-def write(db: str | Path, wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A writable connection for one batch; records who holds it while open."""
+def write(db: str | Path, wait: float, checkpoint: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable connection for one batch; records who holds it while open.
+
+    `checkpoint=False` leaves the batch in DuckDB's write-ahead log on close (committed and synced, replayed
+    by the next connection) instead of folding it into the file: a run's per-source loads then share one
+    checkpoint, made by the run's last writer, instead of paying one each.
+    """
     path = Path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _connect_retrying(path, read_only=False, wait=wait)
@@ -128,6 +133,8 @@ def write(db: str | Path, wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
             "command": " ".join(sys.argv[:3])}
     try:
         marker.write_text(json.dumps(info), encoding="utf-8")
+        if not checkpoint:
+            con.execute("PRAGMA disable_checkpoint_on_shutdown")
         yield con
     finally:
         con.close()

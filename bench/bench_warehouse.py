@@ -235,14 +235,19 @@ def _recent_layer(gen: Generator, db: Path, count: int, day: datetime, prefix: s
         merge_batch(con, {"articles": articles, "article_topics": topics})
 
 
+def _round_prefix(kind: str, rnd: int) -> str:
+    # a separator after the round: "growth1" + "0" would be round 0's "growth" + "10", an article already stored
+    return f"{kind}{rnd}-" if rnd else kind
+
+
 def _new_day(gen: Generator, new: int, recent: int, day: datetime, rnd: int) -> list[dict[str, Any]]:
     """The day's new articles: one in five repeats a recent article's text (it must join that story)."""
     rows = []
     for k in range(new):
         rng = random.Random(-1 - k)
-        row = _dated(gen.article(k, prefix=f"growth{rnd or ''}"), day + timedelta(seconds=rng.randrange(86400)))
+        row = _dated(gen.article(k, prefix=_round_prefix("growth", rnd)), day + timedelta(seconds=rng.randrange(86400)))
         if recent and rng.random() < COPY_SHARE:
-            copied = gen.article(rng.randrange(recent), prefix=f"recent{rnd or ''}")
+            copied = gen.article(rng.randrange(recent), prefix=_round_prefix("recent", rnd))
             row["text"], row["title"] = copied["text"], copied["title"]
         rows.append(row)
     return rows
@@ -260,7 +265,7 @@ def growth(gen: Generator, db: Path, new: int, recent: int, sources: int, rnd: i
     """
     day = START + timedelta(days=DAYS + 10 * (rnd + 1))
     stories_module.forget_read_articles()  # what an earlier tier of this process read must not be reused here
-    _recent_layer(gen, db, recent, day, f"recent{rnd or ''}")
+    _recent_layer(gen, db, recent, day, _round_prefix("recent", rnd))
     rows = _new_day(gen, new, recent, day, rnd)
     steps = {"read_window": 0.0, "assign_stories": 0.0, "merge_batch": 0.0, "open_close": 0.0, "checkpoint": 0.0}
     window: list[int] = []

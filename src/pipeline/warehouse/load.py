@@ -93,15 +93,21 @@ def merge_batch(con: duckdb.DuckDBPyConnection, batch: Mapping[str, Iterable[Map
     con.execute("BEGIN TRANSACTION")
     try:
         story_ids: set[str] = set()
+        first_seen: list[str] | None = []
         for table, rows in batch.items():
             listed = list(rows)
             counts[table] = merge_rows(con, table, listed)
             if table == "articles":
-                story_ids.update(str(r["story_id"]) for r in listed if r.get("story_id"))
+                grouped = [r for r in listed if r.get("story_id")]
+                story_ids.update(str(r["story_id"]) for r in grouped)
+                if first_seen is not None and all(r.get("first_seen") for r in grouped):
+                    first_seen += [_json_default(r["first_seen"]) for r in grouped]
+                else:  # without every first_seen the refresh cannot bound its read: it reads every article
+                    first_seen = None
                 # the search index changes with its articles, in the same transaction
                 search.index(con, listed)
         # stories are derived from their articles, so they change in the same transaction
-        counts["stories"] = refresh_stories(con, sorted(story_ids))
+        counts["stories"] = refresh_stories(con, sorted(story_ids), first_seen)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

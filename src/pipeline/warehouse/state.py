@@ -40,13 +40,38 @@ def recent_articles(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dic
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> int:
-    """Recompute the `stories` rows of the given ids from their articles (first article fixed by id)."""
+def _members_since(con: duckdb.DuckDBPyConnection, batch_first_seen: list[str] | None) -> Any:
+    """The earliest `first_seen` any member of the touched stories can have, or None if unknown.
+
+    A story's `first_seen` is its earliest member's and never changes, so its members were all first
+    seen since then; a story new in this batch has only the batch's articles, stored with the batch's
+    `first_seen` (an article's story id and first_seen never change on reload). Filtering on it lets
+    DuckDB skip the row groups of older articles by their min/max: the refresh then reads the recent
+    part of `articles`, not all of it (at 1M stored, 4 ms instead of 50-140 ms). Every article veille
+    writes has a `first_seen`.
+    """
+    if not batch_first_seen:
+        return None
+    row = con.execute(
+        "SELECT least((SELECT min(first_seen) FROM stories JOIN touched_stories USING (id)), "
+        "(SELECT min(CAST(v AS TIMESTAMPTZ)) FROM (SELECT unnest(CAST(CAST(? AS JSON) AS VARCHAR[])) AS v)))",
+        [orjson.dumps(batch_first_seen).decode()]).fetchone()
+    return row[0] if row else None
+
+
+def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str],
+                    batch_first_seen: list[str] | None = None) -> int:
+    """Recompute the `stories` rows of the given ids from their articles (first article fixed by id).
+
+    `batch_first_seen`, the `first_seen` of every article of the batch that touched them, bounds what
+    is read (see `_members_since`); without it every article is read.
+    """
     if not story_ids:
         return 0
     # one JSON text parameter: DuckDB converts a Python list parameter value by value (0.2 s for 1,000 ids)
     con.execute("CREATE OR REPLACE TEMP TABLE touched_stories AS "
                 "SELECT unnest(CAST(CAST(? AS JSON) AS VARCHAR[])) AS id", [orjson.dumps(story_ids).decode()])
+    since = _members_since(con, batch_first_seen)
     # an upsert finds the stories to update through the primary key's index, where a MERGE scanned them all
     con.execute("""
         INSERT INTO stories BY NAME
@@ -59,8 +84,10 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> int
                    list_sort(list(DISTINCT a.language)) AS languages,
                    count(*)::INTEGER AS article_count
             FROM articles a JOIN touched_stories s ON a.story_id = s.id
+            WHERE ? IS NULL OR a.first_seen >= ?
             GROUP BY a.story_id
         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, outlets = excluded.outlets,
-                                       languages = excluded.languages, article_count = excluded.article_count""")
+                                       languages = excluded.languages, article_count = excluded.article_count""",
+                [since, since])
     con.execute("DROP TABLE touched_stories")
     return len(story_ids)

@@ -178,6 +178,28 @@ def test_story_rows_follow_their_articles_across_loads(db: Path) -> None:
 
 
 
+def test_story_refresh_reads_only_recent_row_groups_yet_counts_every_member(db: Path) -> None:
+    # the refresh skips articles first seen before the touched stories began: members stored row groups
+    # earlier, and a reloaded member whose batch row says it was first seen later, must still count
+    old = [_article(i, first_seen="2026-01-01T00:00:00+00:00", last_seen="2026-01-01T00:00:00+00:00")
+           for i in range(warehouse.connection.ROW_GROUP_SIZE + 100)]
+    later = {"first_seen": "2026-03-01T00:00:00+00:00", "last_seen": "2026-03-01T00:00:00+00:00"}
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        warehouse.merge_batch(con, {"articles": old})
+        warehouse.merge_batch(con, {"articles": [_article(900_001, story_id="st-a5", **later)]})
+        warehouse.merge_batch(con, {"articles": [_article(900_002, story_id="st-a5", **later),
+                                                 _article(7, **later), _article(900_003, **later)]})
+        touched = ["st-a5", "st-a7", "st-a900003"]
+        stories = con.execute("SELECT id, first_seen, last_seen, article_count FROM stories "
+                              "WHERE id IN (SELECT unnest(?)) ORDER BY id", [touched]).fetchall()
+        recomputed = con.execute(
+            "SELECT story_id, min(first_seen), max(last_seen), count(*) FROM articles "
+            "WHERE story_id IN (SELECT unnest(?)) GROUP BY story_id ORDER BY 1", [touched]).fetchall()
+    assert stories == recomputed
+    assert [s[3] for s in stories] == [3, 1, 1]
+
+
 def test_writers_keep_row_groups_small_so_a_checkpoint_rewrites_little(db: Path) -> None:
     # a checkpoint rewrites the last, partly filled row group of an indexed table: with DuckDB's default
     # size that was up to 122,880 articles per load; every writer must attach with the small size, or its

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.encoding import decode_html, maybe_gunzip
+from pipeline.encoding import decode_html, maybe_gunzip, normalize_label
 
 FIX = Path(__file__).parent / "fixtures" / "extraction"
 
@@ -88,3 +88,10 @@ def test_corrupt_gzip_does_not_raise() -> None:
     broken = gzip.compress(b"<html>" * 1000)[:40]
     out = maybe_gunzip(broken)
     assert isinstance(out, bytes)
+
+
+def test_a_charset_label_with_a_nul_is_ignored_not_fatal() -> None:
+    # codecs.lookup raises ValueError, not LookupError, on an embedded NUL (found by the property test)
+    assert normalize_label("utf\x008") is None
+    text, _ = decode_html("<p>é</p>".encode(), declared="\x00")
+    assert text == "<p>é</p>"

@@ -65,7 +65,7 @@ def normalize_label(label: str | None) -> str | None:
     name = _ALIASES.get(name, name)
     try:
         codec = codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a label with a NUL in it, from a hostile header
         return None
     return _ALIASES.get(codec, codec)
 

@@ -21,6 +21,7 @@ from common import DEFAULT_SHARED, Row, machine, render_table, run_child, write_
 OVERHEAD_GOAL = 0.15
 SPEEDUP_GOAL = 1.8
 LATENCY_GOAL_MS = 200.0
+LATENCY_GOAL_TIER = 100_000  # the tier the latency goal is set for
 TIMEOUT_S = 3600.0
 
 
@@ -111,8 +112,11 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
             note = f"median of 5 warm runs, first run {lat['cold_ms']:.0f} ms, {lat['rows']} rows"
             if name == "story_copies":
                 note += "; copies of the 50 latest multi-article stories"
+            # the issue sets the latency goal at 100k articles; the 1M tier is reported without one
+            scoped = int(n) <= LATENCY_GOAL_TIER
             rows.append(Row("warehouse", f"{name} @{label}", ms, "ms", "full text scan", scan, ms / scan,
-                            goal=f"< {LATENCY_GOAL_MS:.0f} ms", met=ms < LATENCY_GOAL_MS, note=note))
+                            goal=f"< {LATENCY_GOAL_MS:.0f} ms" if scoped else "-",
+                            met=ms < LATENCY_GOAL_MS if scoped else None, note=note))
     return rows
 
 

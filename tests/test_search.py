@@ -101,6 +101,9 @@ def test_reload_replaces_postings_and_keeps_others(db: Path) -> None:
     _load(db, ARTICLES)  # the same batch again: same index, no duplicated postings
     with warehouse.read(db, 5) as con:
         assert con.execute("SELECT count(*) FROM search_postings").fetchone() == before
+        # one row per article, kept by the load itself (search_docs has no key: migration 007)
+        assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM search_docs").fetchone() == (
+            len(ARTICLES), len(ARTICLES))
         # every posting belongs to a live doc, and each doc's postings add up to its length
         assert con.execute("SELECT count(*) FROM search_postings p ANTI JOIN search_docs d USING (doc)"
                            ).fetchone() == (0,)

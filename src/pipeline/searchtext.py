@@ -7,7 +7,8 @@ import re
 import unicodedata
 from collections import Counter
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+from pipeline.cjk import CJK as _CJK
+
 _TOKEN = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
 _CJK_RUN = re.compile(rf"^[{_CJK}]+$")
 TITLE_WEIGHT = 3  # a term in the title counts as three in the body

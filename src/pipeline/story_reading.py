@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
 
+from pipeline.cjk import HAN, HAN_COMPAT
 from pipeline.textnorm import (
     Evidence,
     content_hash,
@@ -50,7 +51,7 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 # with a character class so the regex engine skips to the next mark (4x faster than the alternation
 # `[.!?。！？]+(?:\s|$)|[。！？]` it replaces, same matches).
 _SENTENCE_END = re.compile(r"[.!?。！？](?:[.!?。！？]*(?:\s|$)|(?<=[。！？]))")
-_CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_CHAR = re.compile(f"[{HAN}{HAN_COMPAT}]")
 
 
 @dataclass

@@ -14,13 +14,14 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from pipeline.cjk import CJK
 from pipeline.translation import chinese_numbers, cross_keys, number_words
 
 # Combining marks left behind by NFKD: folding them makes "é" and "e" equal,
 # which is what a republication with lost accents (ASCII-only CMS) needs.
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _NON_WORD = re.compile(r"[\W_]+")
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK = re.compile(f"[{CJK}]")
 
 # Shingle width in characters. Chinese carries about one morpheme per
 # character, so three characters are as specific as seven Latin ones.

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline.cjk import CJK as _CJK
+
 # Where the headline is taken from, first present wins ("h1" is an <h1> that another source
 # confirms). JSON-LD first: chosen among the orders of ld/og/h1 by 5-fold cross-validation
 # grouped by site on the extraction gold, and picked in every fold.
 SOURCE_ORDER: tuple[str, ...] = ("ld", "og", "h1", "twitter", "head")
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 # Spaced separators ("Berlin-Marathon" is a word, " - " is not); "_", "--", "｜" and the
 # Hangul letter "ㅣ" that Korean sites use as a bar need no spaces; a bare "-" or a
 # full-width colon counts only beside CJK text, where words are not spaced.

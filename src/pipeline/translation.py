@@ -16,6 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from pipeline.cjk import HAN
 from pipeline.translation_lexicon import LEXICON
 
 __all__ = ["chinese_numbers", "cross_keys", "number_words", "skeleton", "transliterate"]
@@ -36,7 +37,7 @@ _WORD = re.compile(r"\w+")
 _CYRILLIC_NAME = re.compile(r"([А-ЯЁ](?<=[а-яё0-9,] [А-ЯЁ])[а-яё-]{2,})")
 # Latin words inside Chinese text are names, acronyms or titles kept in the original spelling.
 _LATIN_IN_CJK = re.compile(r"([A-Z](?<![A-Za-z][A-Z])[A-Za-z'-]+)")
-_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK = re.compile(f"[{HAN}]")
 
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}

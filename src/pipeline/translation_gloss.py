@@ -29,6 +29,7 @@ from importlib import resources
 import numpy as np
 import numpy.typing as npt
 
+from pipeline.cjk import HAN
 from pipeline.textnorm import normalise_words
 
 __all__ = ["MIN_SHARE", "MIN_SHARED", "agree", "chinese_keys", "gloss_codes", "latin_keys", "no_gloss"]
@@ -51,7 +52,7 @@ MAX_WORD = 6
 # Only the first senses of a headword: later ones are rare uses that add chance matches.
 SENSES = 3
 
-_CJK_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(f"[{HAN}]+")
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # senses that describe the headword instead of translating it
 _NOT_A_GLOSS = ("CL:", "surname ", "variant of", "old variant", "see ", "abbr. ", "used in ", "Japanese variant",

@@ -11,9 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipeline.cjk import CJK
+
 # Each Chinese/Japanese/Korean character is a token of its own, as in the scrapinghub
 # article-extraction benchmark; elsewhere a token is a run of word characters.
-_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|\w+", re.U)
+_TOKEN = re.compile(rf"[{CJK}]|\w+", re.U)
 SHINGLE = 4
 
 

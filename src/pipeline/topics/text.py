@@ -6,8 +6,9 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from pipeline.cjk import CJK as CJK_CHARS
+
 # Ideographs, kana and hangul: matched as substrings, one token per character.
-CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 CJK = re.compile(f"[{CJK_CHARS}]")
 # A token is one CJK character or a run of other word characters.
 TOKEN = re.compile(f"[{CJK_CHARS}]|[^\\W{CJK_CHARS}]+")

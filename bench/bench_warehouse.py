@@ -277,10 +277,9 @@ def growth(gen: Generator, db: Path, new: int, recent: int, sources: int, rnd: i
             stored = recent_articles(con, day - timedelta(days=WINDOW_DAYS))
         steps["read_window"] += time.perf_counter() - start
         window.append(len(stored))
-        existing = [Doc(id=r["id"], title=r["title"] or "", text=r["text"] or "", url=r["url"], source=r["source_id"],
-                        published=r["published"], language=r["language"], story_id=r["story_id"]) for r in stored]
-        docs = [Doc(id=r["id"], title=r["title"], text=r["text"], url=r["url"], source=r["source_id"],
-                    published=r["published"], language=r["language"]) for r in chunk]
+        # as `pipeline.daily.load` reads the window; the day's generated rows have no story id yet
+        existing = [Doc.from_stored(r) for r in stored]
+        docs = [Doc.from_stored(r) for r in chunk]
         start = time.perf_counter()
         assigned = assign_stories(existing, docs, window_days=WINDOW_DAYS)
         steps["assign_stories"] += time.perf_counter() - start

@@ -116,9 +116,7 @@ def load(cfg: Settings, source: Source, out: Path, run_id: str, day: date) -> So
     """Clean, tag and group one crawl's pages, then merge them into the warehouse in one transaction."""
     since = datetime.combine(day - timedelta(days=cfg.story_window_days), datetime.min.time(), tzinfo=UTC)
     with warehouse.read(cfg.db, cfg.read_wait) as con:
-        recent = [stories.Doc(id=r["id"], title=r["title"] or "", text=r["text"] or "", url=r["url"],
-                              source=r["source_id"], published=r["published"], language=r["language"],
-                              story_id=r["story_id"]) for r in warehouse.recent_articles(con, since)]
+        recent = [stories.Doc.from_stored(r) for r in warehouse.recent_articles(con, since)]
     batch = build_batch(out, source, run_id, day.isoformat(), tagger(cfg), recent, seed=cfg.language_seed,
                         window_days=cfg.story_window_days)
     # the batch is committed to the write-ahead log; the run's report (its last writer) folds every

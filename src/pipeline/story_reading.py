@@ -11,10 +11,10 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +66,13 @@ class Doc:
     published: str | None = None
     language: str | None = None
     story_id: str | None = None
+
+    @classmethod
+    def from_stored(cls, row: Mapping[str, Any]) -> Doc:
+        """A Doc from an `articles` row (`warehouse.recent_articles`); no story id when the row has none."""
+        return cls(id=row["id"], title=row["title"] or "", text=row["text"] or "", url=row["url"],
+                   source=row["source_id"], published=row["published"], language=row["language"],
+                   story_id=row.get("story_id"))
 
 
 @dataclass

@@ -157,10 +157,10 @@ def _translation_match(a: Prepared, b: Prepared, shared: AbstractSet[str]) -> bo
     return useful == figures == 1 and a.sentences == b.sentences and shortest <= SENTENCES_PER_FEATURE
 
 
-def _lsh_candidates(prepared: Sequence[Prepared], n_queries: int,
-                    window: timedelta | None = None) -> list[tuple[int, int]]:
+def _lsh_candidates(prepared: Sequence[Prepared], n_queries: int, when: npt.NDArray[np.float64],
+                    window: timedelta) -> list[tuple[int, int]]:
     """Pairs (i < j), i a query, whose MinHash sketches agree on every row of at least one band, and
-    (given a `window`) whose dates may be within it.
+    whose dates (`when`, see `_times`) may be within `window`.
 
     The banding of datasketch's MinHashLSH, done on the whole sketch matrix with numpy: inserting
     100k sketches one band at a time into Python dicts was most of the time to cluster 100k articles.
@@ -181,14 +181,10 @@ def _lsh_candidates(prepared: Sequence[Prepared], n_queries: int,
         # a key collision across different rows only adds a candidate to verify
         codes.append(pairs_in_groups(key, ids, n_queries))
     pairs = unique_counts(np.concatenate(codes))[0]
-    if window is not None:
-        # Articles sharing sentences with many others make candidates grow with the square of the
-        # collection, and most lie weeks apart: those are dropped here, in numpy, before the Python
-        # checks. A second of slack keeps float rounding from dropping a pair `_within` would keep.
-        when = np.array([_seconds(p) for p in prepared], dtype=np.float64)
-        gap = np.abs(when[pairs // BIG] - when[pairs % BIG])
-        pairs = pairs[np.isnan(gap) | (gap <= window.total_seconds() + 1.0)]
-    return decode_pairs(pairs)
+    # Articles sharing sentences with many others make candidates grow with the square of the
+    # collection, and most lie weeks apart: those are dropped here, in numpy, before the Python
+    # checks. A second of slack keeps float rounding from dropping a pair `_within` would keep.
+    return decode_pairs(pairs[_close_in_time(pairs, when, window.total_seconds() + 1.0)])
 
 
 def _rare_keys(prepared: Sequence[Prepared]) -> list[frozenset[str]]:
@@ -215,12 +211,20 @@ def _rare_keys(prepared: Sequence[Prepared]) -> list[frozenset[str]]:
     return [ks - common for ks in keys]
 
 
-def _seconds(p: Prepared) -> float:
-    return p.when.timestamp() if p.when is not None else math.nan
+def _times(prepared: Sequence[Prepared]) -> npt.NDArray[np.float64]:
+    """Each article's date in epoch seconds, NaN when it has none."""
+    return np.array([p.when.timestamp() if p.when is not None else math.nan for p in prepared], dtype=np.float64)
+
+
+def _close_in_time(codes: npt.NDArray[np.int64], when: npt.NDArray[np.float64], limit: float) -> npt.NDArray[np.bool_]:
+    """Which pair codes join articles at most `limit` seconds apart (an undated article is never ruled out)."""
+    gap = np.abs(when[codes // BIG] - when[codes % BIG])
+    return np.asarray(np.isnan(gap) | (gap <= limit), dtype=np.bool_)
 
 
 def _evidence_candidates(prepared: Sequence[Prepared], rare: Sequence[AbstractSet[str]], n_queries: int,
-                         window: timedelta) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+                         when: npt.NDArray[np.float64], window: timedelta
+                         ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Pairs that may be one event (two shared rare event features, inside the window) and pairs that
     may be editions of one dispatch (one shared rare feature or `MIN_SHARED` rare gloss keys, `_editions`
     necessary conditions), both filtered with numpy so that the per-pair rules run on few pairs."""
@@ -241,18 +245,12 @@ def _evidence_candidates(prepared: Sequence[Prepared], rare: Sequence[AbstractSe
     all_codes = pairs_in_groups(keys, docs, n_queries)
     event_mask = is_event[keys] if keys.size else np.zeros(0, dtype=bool)
     event_codes = pairs_in_groups(keys[event_mask], docs[event_mask], n_queries)
-    when = np.array([_seconds(p) for p in prepared], dtype=np.float64)
-
-    def inside(codes: npt.NDArray[np.int64], limit: float) -> npt.NDArray[np.bool_]:
-        gap = np.abs(when[codes // BIG] - when[codes % BIG])
-        return np.asarray(np.isnan(gap) | (gap <= limit), dtype=np.bool_)
-
     shared_twice, counts = unique_counts(event_codes)
     event = shared_twice[counts >= 2]
-    event = event[inside(event, window.total_seconds())]
+    event = event[_close_in_time(event, when, window.total_seconds())]
 
     pairs = np.union1d(unique_counts(all_codes)[0], _gloss_pairs(prepared, n_queries))
-    pairs = pairs[inside(pairs, TRANSLATION_WINDOW.total_seconds())]
+    pairs = pairs[_close_in_time(pairs, when, TRANSLATION_WINDOW.total_seconds())]
     sentences = np.array([p.sentences for p in prepared], dtype=np.float64)
     length = np.array([p.length for p in prepared], dtype=np.float64)
     first, second = pairs // BIG, pairs % BIG
@@ -298,13 +296,14 @@ def _links(prepared: Sequence[Prepared], n_queries: int, window: timedelta) -> s
         if len(members) > 1:
             found.update((i, j) for k, i in enumerate(members) if i < n_queries for j in members[k + 1:])
 
-    for i, j in _lsh_candidates(prepared, n_queries, window):
+    when = _times(prepared)
+    for i, j in _lsh_candidates(prepared, n_queries, when, window):
         p = prepared[i]
         if (i, j) not in found and _within(p, prepared[j], window) and _near_duplicate(p, prepared[j]):
             found.add((i, j))
 
     rare = _rare_keys(prepared)
-    event, editions = _evidence_candidates(prepared, rare, n_queries, window)
+    event, editions = _evidence_candidates(prepared, rare, n_queries, when, window)
     # the event features of the few articles in candidate pairs, not of every article
     event_rare: dict[int, set[str]] = {}
 

@@ -148,8 +148,10 @@ def crawl_runs(sources: list[str]) -> list[dict[str, Any]]:
 
 
 def stories_sql() -> str:
-    """Stories derived from their articles, as the loader keeps them (one INSERT ... SELECT)."""
-    return ("INSERT OR REPLACE INTO stories SELECT story_id, arg_min(id, first_seen), min(first_seen), "
+    """Stories derived from their articles, as the loader keeps them (one DELETE, one INSERT ... SELECT)."""
+    # the bench loads articles in bulk and derives every story once at the end (the table has no key to
+    # upsert on: migration 008)
+    return ("DELETE FROM stories; INSERT INTO stories SELECT story_id, arg_min(id, first_seen), min(first_seen), "
             "max(last_seen), arg_min(title, first_seen), list_distinct(list(split_part(source_id, '-', 1))), "
             "list_distinct(list(language)), count(*) FROM articles GROUP BY story_id")
 

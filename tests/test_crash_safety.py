@@ -26,7 +26,7 @@ from pipeline.process import build_batch, read_pages
 from pipeline.sources import get as get_source
 from pipeline.topics import Tagger, load_rules
 from pipeline.warehouse.connection import holder_path
-from pipeline.warehouse.load import PRIMARY_KEYS
+from pipeline.warehouse.load import KEYS
 from tests.conftest import VEILLE
 
 pytestmark = pytest.mark.slow
@@ -124,7 +124,7 @@ def _table_counts(db: Path) -> dict[str, tuple[int, int]]:
     """Per keyed table: (rows, distinct keys)."""
     out: dict[str, tuple[int, int]] = {}
     with warehouse.read(db, 30) as con:
-        for table, keys in PRIMARY_KEYS.items():
+        for table, keys in KEYS.items():
             row = con.execute(f"SELECT count(*), count(DISTINCT ({', '.join(keys)})) FROM {table}").fetchone()
             assert row is not None
             out[table] = (int(row[0]), int(row[1]))

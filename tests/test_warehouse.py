@@ -235,3 +235,64 @@ def test_a_load_without_checkpoint_stays_in_the_log_until_the_next_writer(db: Pa
     assert not wal.exists() or wal.stat().st_size == 0
     with warehouse.read(db, 5) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (2,)
+
+
+GROWING = ("articles", "article_topics", "stories", "pages")
+
+
+def _page(i: int, status: int) -> dict[str, object]:
+    return {"id": f"p{i}", "url": f"https://x.example/{i}", "kind": "article", "status": status}
+
+
+def _key_counts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
+    out = {}
+    for table, keys in warehouse.load.KEYS.items():
+        row = con.execute(f"SELECT count(*), count(DISTINCT ({', '.join(keys)})) FROM {table}").fetchone()
+        assert row is not None
+        out[table] = (int(row[0]), int(row[1]))
+    return out
+
+
+def test_growing_tables_have_no_key_index_yet_keep_one_row_per_key(db: Path) -> None:
+    # a key index on a table that grows with every load made each load cost more as the warehouse grew;
+    # without it the upsert itself must keep the keys unique: repeated keys within a batch, reloads
+    topic = {"article_id": "a1", "topic": "ia", "rules_version": "v1", "score": 1.0}
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        keyed = {t for (t,) in con.execute("SELECT DISTINCT table_name FROM duckdb_constraints() "
+                                           "WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')").fetchall()}
+        for _ in range(2):
+            warehouse.merge_batch(con, {
+                "articles": [_article(1), _article(2), _article(1, title="Titre repris")],
+                "article_topics": [topic, {**topic, "score": 2.0}, {**topic, "topic": "5g"}],
+                "pages": [_page(1, 200), _page(2, 404), _page(1, 304)]})
+        counts = _key_counts(con)
+        assert con.execute("SELECT title FROM articles WHERE id = 'a1'").fetchall() == [("Titre repris",)]
+        assert con.execute("SELECT score FROM article_topics WHERE topic = 'ia'").fetchall() == [(2.0,)]
+        assert con.execute("SELECT status FROM pages WHERE id = 'p1'").fetchall() == [(304,)]
+    assert not keyed & set(GROWING)
+    assert all(rows == distinct for rows, distinct in counts.values()), counts
+    assert {t: counts[t][0] for t in GROWING} == {"articles": 2, "article_topics": 2, "stories": 2, "pages": 2}
+
+
+def test_migration_008_keeps_every_row_in_stored_order(db: Path) -> None:
+    # the growing tables are copied without their keys: same rows, same order (what lets a filter on
+    # first_seen skip old row groups), same NOT NULL constraints
+    with warehouse.write(db, 5) as con:
+        con.execute("CREATE TABLE schema_migrations "
+                    "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())")
+        for version, name, path in available():
+            if version < 8:
+                con.execute(path.read_text(encoding="utf-8"))
+                con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        warehouse.merge_batch(con, {"articles": [_article(i) for i in (3, 1, 2)],
+                                    "article_topics": [{"article_id": "a1", "topic": "ia", "rules_version": "v1",
+                                                        "score": 1.0, "spans": '[{"term": "IA"}]'}],
+                                    "pages": [_page(1, 200)]})
+        before = {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in GROWING}
+        assert warehouse.migrate(con) == ["008_growing_tables_unkeyed"]
+        after = {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in GROWING}
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("INSERT INTO articles (id, url) VALUES ('a9', 'https://x.example/9')")
+    assert after == before
+    assert [r[0] for r in after["articles"]] == ["a3", "a1", "a2"]

@@ -21,7 +21,11 @@ KEEP_ON_UPDATE: dict[str, frozenset[str]] = {
     "alerts": frozenset({"created"}),
 }
 
-PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+# The key each table's rows are upserted on. The small tables declare it as their primary key; the ones
+# that grow with every load (articles, article_topics, stories, pages) do not (migration 008), and the
+# load keeps their keys unique itself: batches are deduplicated on the key, the upsert matches on it, and
+# one writer holds the warehouse at a time.
+KEYS: dict[str, tuple[str, ...]] = {
     "sources": ("id",),
     "crawl_runs": ("id",),
     "pages": ("id",),
@@ -47,24 +51,26 @@ def _json_default(value: Any) -> str:
 
 
 def _upsert_sql(table: str, columns: Sequence[str], staged: str) -> str:
-    keys = PRIMARY_KEYS[table]
+    keys = KEYS[table]
     keep = KEEP_ON_UPDATE.get(table, frozenset())
     updated = [c for c in columns if c not in keys and c not in keep]
-    # the primary key's index finds the existing rows, where a MERGE joined the batch with a scan of
-    # every key of the table
-    action = f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in updated)}" if updated else "DO NOTHING"
-    return f"INSERT INTO {table} BY NAME {staged} ON CONFLICT ({', '.join(keys)}) {action}"
+    # MERGE matches on the key columns with a hash join of the batch against them, so it needs no key
+    # index: an index on a growing table made every connection load it and every checkpoint rewrite it
+    # whole, a cost that grew with the warehouse (migration 008)
+    matched = f"WHEN MATCHED THEN UPDATE SET {', '.join(f'{c} = s.{c}' for c in updated)} " if updated else ""
+    on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    return f"MERGE INTO {table} AS t USING ({staged}) AS s ON {on} {matched}WHEN NOT MATCHED THEN INSERT BY NAME"
 
 
 def merge_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
     """Upsert `rows` into `table` (staged through a JSON lines file); returns the row count.
 
-    Rows are deduplicated on the primary key first (the last one wins), so a
+    Rows are deduplicated on the table's key first (the last one wins), so a
     batch that repeats a key still merges cleanly.
     """
     if not rows:
         return 0
-    keys = PRIMARY_KEYS[table]
+    keys = KEYS[table]
     types = _column_types(con, table)
     columns = [c for c in types if any(c in r for r in rows)]
     unique: dict[tuple[Any, ...], Mapping[str, Any]] = {}

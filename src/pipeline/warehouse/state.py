@@ -72,9 +72,9 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str],
     con.execute("CREATE OR REPLACE TEMP TABLE touched_stories AS "
                 "SELECT unnest(CAST(CAST(? AS JSON) AS VARCHAR[])) AS id", [orjson.dumps(story_ids).decode()])
     since = _members_since(con, batch_first_seen)
-    # an upsert finds the stories to update through the primary key's index, where a MERGE scanned them all
+    # MERGE on the story id (no key index, migration 008): a story's first article and first_seen never change
     con.execute("""
-        INSERT INTO stories BY NAME
+        MERGE INTO stories AS t USING (
             SELECT a.story_id AS id,
                    arg_min(a.id, coalesce(a.published, a.first_seen)) AS first_article_id,
                    min(a.first_seen) AS first_seen,
@@ -85,9 +85,10 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str],
                    count(*)::INTEGER AS article_count
             FROM articles a JOIN touched_stories s ON a.story_id = s.id
             WHERE ? IS NULL OR a.first_seen >= ?
-            GROUP BY a.story_id
-        ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, outlets = excluded.outlets,
-                                       languages = excluded.languages, article_count = excluded.article_count""",
+            GROUP BY a.story_id) AS s ON t.id = s.id
+        WHEN MATCHED THEN UPDATE SET last_seen = s.last_seen, outlets = s.outlets, languages = s.languages,
+                                     article_count = s.article_count
+        WHEN NOT MATCHED THEN INSERT BY NAME""",
                 [since, since])
     con.execute("DROP TABLE touched_stories")
     return len(story_ids)

@@ -62,6 +62,13 @@ def _upsert_sql(table: str, columns: Sequence[str], staged: str) -> str:
     return f"MERGE INTO {table} AS t USING ({staged}) AS s ON {on} {matched}WHEN NOT MATCHED THEN INSERT BY NAME"
 
 
+def _stored_count(con: duckdb.DuckDBPyConnection, table: str, types: Mapping[str, str],
+                  keys: Sequence[str]) -> int:
+    """How many of the staged batch's keys (temp table `stage_keys`) the table already holds."""
+    row = con.execute(f"SELECT count(*) FROM stage_keys SEMI JOIN {table} USING ({', '.join(keys)})").fetchone()
+    return int(row[0]) if row else 0
+
+
 def merge_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
     """Upsert `rows` into `table` (staged through a JSON lines file); returns the row count.
 
@@ -87,7 +94,17 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mappin
         # cost a fifth of a bulk load's CPU time
         staged = (f"SELECT * FROM read_json(?, columns={{{spec}}}, format='newline_delimited', "
                   f"maximum_object_size=268435456)")
-        con.execute(_upsert_sql(table, columns, staged), [path])
+        # a batch of new rows (every row of a daily load's new articles) is inserted: MERGE reads the kept
+        # columns of every stored row to match them (0.09 s per million articles), where finding that
+        # no key is stored reads the key columns alone (8 ms)
+        struct = ", ".join(f'"{k}": "{types[k]}"' for k in keys)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_keys AS "
+                    f"SELECT unnest(from_json(?, '[{{{struct}}}]'), recursive := true)",
+                    [orjson.dumps([dict(zip(keys, key, strict=True)) for key in unique], default=_json_default).decode()])
+        stored = _stored_count(con, table, types, keys)
+        con.execute("DROP TABLE stage_keys")
+        sql = _upsert_sql(table, columns, staged) if stored else f"INSERT INTO {table} BY NAME {staged}"
+        con.execute(sql, [path])
     finally:
         os.unlink(path)
     return len(unique)

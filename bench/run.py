@@ -22,6 +22,8 @@ OVERHEAD_GOAL = 0.15
 SPEEDUP_GOAL = 1.8
 LATENCY_GOAL_MS = 200.0
 LATENCY_GOAL_TIER = 100_000  # the tier the latency goal is set for
+CLUSTER_GOAL_S = 60.0
+CLUSTER_GOAL_MB = 2048.0
 TIMEOUT_S = 3600.0
 
 
@@ -94,6 +96,14 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
                             note=(f"read the story window ({day['window_rows'][0]:,}+ articles), assign stories, "
                                   f"merge_batch, open/close per load, the day's checkpoint: "
                                   f"{_day_steps(day)} (@{int(tiers[0]):,}: {_day_steps(first)})")))
+            # story assignment reads only the window and dominates the day, so the warehouse's own part is
+            # shown apart: what would grow with the stored articles if anything does
+            stored, stored_first = (d["seconds"] - d["assign_stories_seconds"] for d in (day, first))
+            ratio = stored / stored_first
+            rows.append(Row("growth", f"the same day's warehouse steps (all but story assignment) @{int(n):,} stored",
+                            stored, "s", f"same steps @{int(tiers[0]):,} stored", stored_first, ratio,
+                            goal="grows with the new work (ratio <= 1.5)", met=ratio <= 1.5,
+                            note="window read, merge_batch, open/close and checkpoint (as above)"))
     for n, t in data["tiers"].items():
         label = f"{int(n) // 1000:,}k" if int(n) < 1_000_000 else f"{int(n) / 1e6:g}M"
         rows.append(Row("warehouse", f"merge_rows articles @{label} (batches of {t['batch']:,})", t["rows_per_s"],
@@ -118,6 +128,22 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
                             goal=f"< {LATENCY_GOAL_MS:.0f} ms" if scoped else "-",
                             met=ms < LATENCY_GOAL_MS if scoped else None, note=note))
     return rows
+
+
+def stories_rows(data: dict[str, Any]) -> list[Row]:
+    """Clustering N articles into stories against exact hashing of the same articles, and its peak memory."""
+    n, seconds, exact_s = data["articles"], data["seconds"], data["exact_seconds"]
+    peak = data["rss"]["self_mb"]
+    return [
+        Row("stories", f"cluster {n:,} recombined articles (`veille dedup` path)", seconds, "s",
+            "exact content hashing alone", exact_s, seconds / exact_s, goal=f"<= {CLUSTER_GOAL_S:.0f} s",
+            met=seconds <= CLUSTER_GOAL_S,
+            note=(f"{data['stories']:,} stories (exact hashing: {data['exact_groups']:,} groups); near-duplicates, "
+                  f"republications, same event, translations; one process")),
+        Row("memory", f"peak RSS, clustering {n:,} articles", peak, "MiB", "the articles alone", data["corpus_mb"],
+            peak / data["corpus_mb"], goal=f"<= {CLUSTER_GOAL_MB / 1024:.0f} GB", met=peak <= CLUSTER_GOAL_MB,
+            note="ru_maxrss of the clustering process, which holds the articles and everything built from them"),
+    ]
 
 
 def crawl_rows(data: dict[str, Any]) -> tuple[list[Row], list[str]]:
@@ -174,7 +200,7 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=2000, help="pages for the processing benchmark")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding SIB-200 and the seeds")
-    ap.add_argument("--skip", choices=("processing", "warehouse", "crawl"), action="append", default=[])
+    ap.add_argument("--skip", choices=("processing", "stories", "warehouse", "crawl"), action="append", default=[])
     ap.add_argument("--quick", action="store_true", help="small sizes everywhere (a smoke run, not figures)")
     args = ap.parse_args()
     if args.quick:
@@ -195,6 +221,15 @@ def main() -> int:
             missing.append(f"processing: {exc}")
     else:
         missing.append("processing and memory: skipped (--skip processing)")
+    if "stories" not in args.skip:
+        try:
+            raw["stories"] = run_child("bench_stories.py", ["--n", "10000" if args.quick else "100000", *shared],
+                                       TIMEOUT_S)
+            rows += stories_rows(raw["stories"])
+        except (RuntimeError, OSError, ValueError, KeyError) as exc:
+            missing.append(f"stories: {exc}")
+    else:
+        missing.append("stories: skipped (--skip stories)")
     if "warehouse" not in args.skip:
         tiers = ["--articles", "10000"] + ([] if args.quick else ["--articles", "100000"]) + (
             ["--articles", "1000000"] if args.scale == "1m" else [])
@@ -220,7 +255,7 @@ def main() -> int:
     print(render_table(info, rows, missing))
     path = write_json(info, rows, missing, raw)
     print(f"written: {path}")
-    return 1 if any(m.startswith(("processing:", "warehouse:", "crawl: crawl.py")) for m in missing) else 0
+    return 1 if any(m.startswith(("processing:", "stories:", "warehouse:", "crawl: crawl.py")) for m in missing) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+"""Story grouping at scale: cluster N recombined real-text articles as `veille dedup` does, time and peak memory.
+
+The baseline, in the same process and on the same articles, is grouping by exact content hash alone
+(what a pipeline without near-duplicate, republication and translation grouping would do). Peak memory
+is this process's (it holds the articles and everything the grouping builds); the articles alone are
+measured before the grouping starts.
+
+    .venv/bin/python bench/bench_stories.py [--n 100000] [--shared /work/shared] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import DEFAULT_SHARED, emit, peak_rss_mb  # noqa: E402  (sibling bench module)
+from eval_stories import synthetic  # noqa: E402
+
+from pipeline.stories import Doc, dedup  # noqa: E402
+from pipeline.textnorm import content_hash  # noqa: E402
+
+
+def current_rss_mb() -> float:
+    """Resident set size of this process now, in MiB (Linux /proc)."""
+    for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def exact_groups(docs: list[Doc]) -> int:
+    """How many groups exact content hashing makes of `docs` (the baseline)."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for doc in docs:
+        groups[content_hash(f"{doc.title or ''}\n{doc.text or ''}")].append(doc.id)
+    return len(groups)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=100_000, help="articles to cluster")
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding the seeds and masakhanews")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    if args.n < 2:
+        ap.error("--n must be at least 2")
+    print(f"generating {args.n:,} recombined articles", file=sys.stderr, flush=True)
+    corpus = synthetic(args.shared, args.n, random.Random(args.seed))
+    corpus_mb = current_rss_mb()
+    start = time.perf_counter()
+    exact = exact_groups(corpus)
+    exact_s = time.perf_counter() - start
+    print(f"exact hashing: {exact_s:.1f} s; clustering", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    stories = dedup(corpus)
+    seconds = time.perf_counter() - start
+    emit({"articles": args.n, "seconds": round(seconds, 2), "stories": len(set(stories.values())),
+          "exact_seconds": round(exact_s, 2), "exact_groups": exact, "corpus_mb": round(corpus_mb, 1),
+          "rss": peak_rss_mb()})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

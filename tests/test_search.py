@@ -143,3 +143,27 @@ def test_search_and_export_commands(db: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(r["id"] for r in exported) == ["fr1", "fr2"]
+
+
+def test_stored_snippets_are_the_sql_expression_migration_009_fills_older_ones_with(db: Path) -> None:
+    # new snippets are made in Python at indexing time, older ones by migration 009 in SQL: both must give
+    # the same text, whatever the whitespace (runs longer than the prefix read, tabs, no-break spaces)
+    rng = random.Random(5)
+    pieces = ["mot", "é", "数字", "\u00a0", " ", "\t", "\n\n", "\r\n", "\f", "\v", " " * 900, "5G"]
+    texts = ["", " ", "court", " " * 1500 + "fin", "a" * 999 + "   b" + "c" * 300]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 400))) for _ in range(60)]
+    rows = [_article(f"s{k}", "Titre", text) for k, text in enumerate(texts)]
+    _load(db, rows)
+    with warehouse.read(db, 5) as con:
+        pairs = con.execute("SELECT d.snippet, substr(regexp_replace(a.text, '\\s+', ' ', 'g'), 1, 200) "
+                            "FROM search_docs d JOIN articles a ON a.id = d.article_id").fetchall()
+    assert len(pairs) == len(texts)
+    assert all(stored == expected for stored, expected in pairs)
+
+
+def test_search_shows_each_hit_with_its_own_snippet(db: Path) -> None:
+    _load(db, ARTICLES)
+    with warehouse.read(db, 5) as con:
+        columns, rows = search.search(con, "numérique", {}, 10)
+    shown = {r[columns.index("id")]: r[columns.index("snippet")] for r in rows}
+    assert shown == {"fr1": "La coopération numérique et les réseaux 5G progressent en 2025."}

@@ -9,6 +9,7 @@ new articles, not with the warehouse. Ranking is BM25 over the tokens of
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,6 +22,20 @@ from pipeline.searchtext import term_counts, tokens
 K1 = 1.2
 B = 0.75
 COLUMNS = ["id", "url", "title", "source_id", "published", "snippet", "score"]
+SNIPPET_CHARS = 200
+# the whitespace of DuckDB's (RE2's) `\s`, which migration 009 filled the older snippets with
+_SPACES = re.compile(r"[\t\n\f\r ]+")
+
+
+def snippet(text: str | None) -> str | None:
+    """The first SNIPPET_CHARS characters of `text` with each run of whitespace made one space."""
+    if text is None:
+        return None
+    # a prefix collapses to a prefix of the whole text's collapse: most texts need only their start
+    head = _SPACES.sub(" ", text[:5 * SNIPPET_CHARS])
+    if len(head) <= SNIPPET_CHARS and len(text) > 5 * SNIPPET_CHARS:
+        head = _SPACES.sub(" ", text)
+    return head[:SNIPPET_CHARS]
 
 
 def index(con: duckdb.DuckDBPyConnection, articles: Sequence[Mapping[str, Any]]) -> int:
@@ -37,12 +52,14 @@ def index(con: duckdb.DuckDBPyConnection, articles: Sequence[Mapping[str, Any]])
             for aid, a in unique.items():
                 counts, length = term_counts(str(a.get("title") or ""), str(a.get("text") or ""))
                 out.write(orjson.dumps({"article_id": aid, "length": length, "terms": list(counts),
-                                        "tf": list(counts.values())}, option=orjson.OPT_APPEND_NEWLINE))
+                                        "tf": list(counts.values()), "snippet": snippet(a.get("text"))},
+                                       option=orjson.OPT_APPEND_NEWLINE))
         # doc numbers continue after the highest in use: every (re)indexed article gets a fresh one
         con.execute("CREATE OR REPLACE TEMP TABLE stage_search AS SELECT *, "
                     "((SELECT coalesce(max(doc), 0) FROM search_docs) + row_number() OVER ())::INTEGER AS doc "
                     "FROM read_json(?, format='newline_delimited', maximum_object_size=268435456, "
-                    "columns={'article_id': 'VARCHAR', 'length': 'INTEGER', 'terms': 'VARCHAR[]', 'tf': 'INTEGER[]'})",
+                    "columns={'article_id': 'VARCHAR', 'length': 'INTEGER', 'terms': 'VARCHAR[]', 'tf': 'INTEGER[]', "
+                    "'snippet': 'VARCHAR'})",
                     [path])
     finally:
         os.unlink(path)
@@ -65,7 +82,8 @@ def index(con: duckdb.DuckDBPyConnection, articles: Sequence[Mapping[str, Any]])
     # which is what lets a query skip the rest (insertion order is kept by DuckDB)
     con.execute("INSERT INTO search_postings SELECT t.id, p.doc, p.tf FROM stage_postings p "
                 "JOIN search_terms t USING (term) ORDER BY t.id, p.doc")
-    con.execute("INSERT INTO search_docs SELECT article_id, doc, length FROM stage_search")
+    con.execute("INSERT INTO search_docs (article_id, doc, length, snippet) "
+                "SELECT article_id, doc, length, snippet FROM stage_search")
     con.execute("DROP TABLE stage_postings")
     con.execute("DROP TABLE stage_search")
     return len(unique)
@@ -147,21 +165,31 @@ def search(con: duckdb.DuckDBPyConnection, text: str, filters: Mapping[str, Any]
                 WHERE h.matched > e.matched OR (h.matched = e.matched AND h.score >= e.score))
         ),
         shown AS (
-            SELECT d.article_id, c.matched, c.score
+            SELECT d.article_id, d.doc, c.matched, c.score, a.url, a.title, a.source_id, a.published
             FROM candidates c JOIN search_docs d USING (doc) JOIN articles a ON a.id = d.article_id
             WHERE {where}
             ORDER BY c.matched DESC, c.score DESC, a.id
             LIMIT ?
         )
-        -- snippets only for the rows shown: collapsing whitespace in every hit's text was most of a query
-        SELECT a.id, a.url, a.title, a.source_id, a.published,
-               substr(regexp_replace(a.text, '\\s+', ' ', 'g'), 1, 200) AS snippet,
-               round(t.score, 4) AS score,
+        SELECT article_id, url, title, source_id, published, doc, round(score, 4) AS rounded,
                (SELECT count(*) FROM candidates) < (SELECT count(*) FROM hits) AS capped
-        FROM shown t JOIN articles a ON a.id = t.article_id
-        ORDER BY t.matched DESC, t.score DESC, a.id"""
+        FROM shown ORDER BY matched DESC, score DESC, article_id"""
         found = con.execute(sql, [len(terms), *params, limit]).fetchall()
         rows = [r[:-1] for r in found]
         if len(rows) >= limit or cap is None or (found and not found[0][-1]):
             break
-    return COLUMNS, rows
+    return COLUMNS, _with_snippets(con, rows)
+
+
+def _with_snippets(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Replace each row's doc number (6th field) by its snippet.
+
+    One equality lookup per row, not a join: DuckDB prunes row groups by min/max for an equality on
+    `doc` (numbered in load order), where a join with the shown rows read the whole snippet column.
+    """
+    if not rows:
+        return rows
+    sql = " UNION ALL ".join(f"SELECT {int(r[5])} AS doc, snippet FROM search_docs WHERE doc = {int(r[5])}"
+                             for r in rows)
+    snippets = dict(con.execute(sql).fetchall())
+    return [(*r[:5], snippets.get(r[5]), r[6]) for r in rows]

@@ -298,3 +298,16 @@ def test_migration_008_keeps_every_row_in_stored_order(db: Path) -> None:
             con.execute("INSERT INTO articles (id, url) VALUES ('a9', 'https://x.example/9')")
     assert after == before
     assert [r[0] for r in after["articles"]] == ["a3", "a1", "a2"]
+
+
+def test_a_story_stored_without_first_seen_is_updated_not_duplicated(db: Path) -> None:
+    # the refresh skips stories first seen before the batch's bound; one stored without a first_seen has
+    # no bound, and must still be found (else it would be inserted a second time)
+    later = {"first_seen": "2026-03-01T00:00:00+00:00", "last_seen": "2026-03-01T00:00:00+00:00"}
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        warehouse.merge_batch(con, {"articles": [_article(1)]})
+        con.execute("UPDATE stories SET first_seen = NULL WHERE id = 'st-a1'")
+        warehouse.merge_batch(con, {"articles": [_article(2, story_id="st-a1", **later)]})
+        rows = con.execute("SELECT id, article_count FROM stories WHERE id = 'st-a1'").fetchall()
+    assert rows == [("st-a1", 2)]

@@ -52,10 +52,14 @@ def _members_since(con: duckdb.DuckDBPyConnection, batch_first_seen: list[str] |
     """
     if not batch_first_seen:
         return None
+    stored = con.execute("SELECT min(first_seen), count(*) FILTER (WHERE first_seen IS NULL) "
+                         "FROM stories JOIN touched_stories USING (id)").fetchone()
+    if stored is None or stored[1]:
+        return None  # a stored story without first_seen: no bound holds for it
     row = con.execute(
-        "SELECT least((SELECT min(first_seen) FROM stories JOIN touched_stories USING (id)), "
+        "SELECT least(CAST(? AS TIMESTAMPTZ), "
         "(SELECT min(CAST(v AS TIMESTAMPTZ)) FROM (SELECT unnest(CAST(CAST(? AS JSON) AS VARCHAR[])) AS v)))",
-        [orjson.dumps(batch_first_seen).decode()]).fetchone()
+        [stored[0], orjson.dumps(batch_first_seen).decode()]).fetchone()
     return row[0] if row else None
 
 
@@ -86,13 +90,20 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str],
             WHERE ? IS NULL OR a.first_seen >= ?
             GROUP BY a.story_id""", [since, since])
     # An UPDATE joined on the id and an INSERT of the rest, not one MERGE: a MERGE read the kept columns
-    # of every stored story to match them (0.1 s at 1M articles), these read the ids alone. A story's
-    # first article and first_seen never change.
-    stored = con.execute("SELECT count(*) FROM story_rows SEMI JOIN stories USING (id)").fetchone()
+    # of every stored story to match them (0.1 s at 1M articles). A story's first article and first_seen
+    # never change, and every stored row of a touched story was first seen since `since`: the same
+    # filter lets these skip the row groups of older stories.
+    recent = "TRUE" if since is None else "first_seen >= CAST(? AS TIMESTAMPTZ)"
+    recent_stored = "TRUE" if since is None else "stories.first_seen >= CAST(? AS TIMESTAMPTZ)"
+    bound = [] if since is None else [since]
+    stored = con.execute(f"SELECT count(*) FROM story_rows SEMI JOIN (SELECT id FROM stories WHERE {recent}) "
+                         "USING (id)", bound).fetchone()
     if stored and stored[0]:
         con.execute("UPDATE stories SET last_seen = r.last_seen, outlets = r.outlets, languages = r.languages, "
-                    "article_count = r.article_count FROM story_rows r WHERE stories.id = r.id")
-        con.execute("INSERT INTO stories BY NAME SELECT * FROM story_rows ANTI JOIN stories USING (id)")
+                    f"article_count = r.article_count FROM story_rows r WHERE stories.id = r.id AND {recent_stored}",
+                    bound)
+        con.execute(f"INSERT INTO stories BY NAME SELECT * FROM story_rows ANTI JOIN "
+                    f"(SELECT id FROM stories WHERE {recent}) USING (id)", bound)
     else:
         con.execute("INSERT INTO stories BY NAME SELECT * FROM story_rows")
     con.execute("DROP TABLE story_rows")

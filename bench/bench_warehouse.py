@@ -197,9 +197,12 @@ def daily_load(gen: Generator, db: Path, new: int, repeats: int = 3) -> dict[str
     merges: list[float] = []
     seen_s, seen = 0.0, set()
     for rnd in range(repeats):
+        # a day's new articles are first seen that day (the load stamps them with the run's time), after
+        # everything stored: what lets the story refresh skip older row groups
+        day = START + timedelta(days=DAYS + 1 + rnd)
         articles, topics = [], []
         for k in range(new):
-            row = gen.article(k, prefix=f"day{rnd}-")
+            row = _dated(gen.article(k, prefix=f"day{rnd}-"), day + timedelta(seconds=k))
             row["story_id"] = "st-" + row["id"]
             articles.append(row)
             topics.append({"article_id": row["id"], "topic": gen.topics[k % len(gen.topics)],

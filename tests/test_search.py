@@ -167,3 +167,21 @@ def test_search_shows_each_hit_with_its_own_snippet(db: Path) -> None:
         columns, rows = search.search(con, "numérique", {}, 10)
     shown = {r[columns.index("id")]: r[columns.index("snippet")] for r in rows}
     assert shown == {"fr1": "La coopération numérique et les réseaux 5G progressent en 2025."}
+
+
+def test_migration_009_gives_articles_indexed_before_it_their_snippets(db: Path) -> None:
+    texts = {"old1": "Premier\t\ttexte  indexé\n\navant la migration.", "old2": "  " + "mot " * 120, "old3": None}
+    with warehouse.write(db, 5) as con:
+        con.execute("CREATE TABLE schema_migrations "
+                    "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())")
+        for version, name, path in migrations.available():
+            if version < 9:
+                con.execute(path.read_text(encoding="utf-8"))
+                con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        warehouse.merge_rows(con, "articles", [{**_article(aid, "Titre", ""), "text": text}
+                                               for aid, text in texts.items()])
+        # the index as the load of that schema wrote it: no snippet column
+        con.execute("INSERT INTO search_docs SELECT id, row_number() OVER (ORDER BY id), 3 FROM articles")
+        assert warehouse.migrate(con) == ["009_search_snippets"]
+        stored = dict(con.execute("SELECT article_id, snippet FROM search_docs").fetchall())
+    assert stored == {aid: search.snippet(text) for aid, text in texts.items()}

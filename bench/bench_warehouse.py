@@ -205,8 +205,7 @@ def daily_load(gen: Generator, db: Path, new: int, repeats: int = 3) -> dict[str
             row = _dated(gen.article(k, prefix=f"day{rnd}-"), day + timedelta(seconds=k))
             row["story_id"] = "st-" + row["id"]
             articles.append(row)
-            topics.append({"article_id": row["id"], "topic": gen.topics[k % len(gen.topics)],
-                           "rules_version": "bench", "score": 2.0, "evidence": ["terme"]})
+            topics.append(_topic(gen, k, row["id"]))
         with write(db, wait=5) as con:
             start = time.perf_counter()
             seen = seen_urls(con)

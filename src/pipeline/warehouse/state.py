@@ -92,20 +92,12 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str],
     # An UPDATE joined on the id and an INSERT of the rest, not one MERGE: a MERGE read the kept columns
     # of every stored story to match them (0.1 s at 1M articles). A story's first article and first_seen
     # never change, and every stored row of a touched story was first seen since `since`: the same
-    # filter lets these skip the row groups of older stories.
-    recent = "TRUE" if since is None else "first_seen >= CAST(? AS TIMESTAMPTZ)"
-    recent_stored = "TRUE" if since is None else "stories.first_seen >= CAST(? AS TIMESTAMPTZ)"
-    bound = [] if since is None else [since]
-    stored = con.execute(f"SELECT count(*) FROM story_rows SEMI JOIN (SELECT id FROM stories WHERE {recent}) "
-                         "USING (id)", bound).fetchone()
-    if stored and stored[0]:
-        con.execute("UPDATE stories SET last_seen = r.last_seen, outlets = r.outlets, languages = r.languages, "
-                    f"article_count = r.article_count FROM story_rows r WHERE stories.id = r.id AND {recent_stored}",
-                    bound)
-        con.execute(f"INSERT INTO stories BY NAME SELECT * FROM story_rows ANTI JOIN "
-                    f"(SELECT id FROM stories WHERE {recent}) USING (id)", bound)
-    else:
-        con.execute("INSERT INTO stories BY NAME SELECT * FROM story_rows")
+    # filter lets both skip the row groups of older stories.
+    recent, bound = ("TRUE", []) if since is None else ("stories.first_seen >= CAST(? AS TIMESTAMPTZ)", [since])
+    con.execute("UPDATE stories SET last_seen = r.last_seen, outlets = r.outlets, languages = r.languages, "
+                f"article_count = r.article_count FROM story_rows r WHERE stories.id = r.id AND {recent}", bound)
+    con.execute("INSERT INTO stories BY NAME SELECT * FROM story_rows "
+                f"ANTI JOIN (SELECT id FROM stories WHERE {recent}) USING (id)", bound)
     con.execute("DROP TABLE story_rows")
     con.execute("DROP TABLE touched_stories")
     return len(story_ids)

@@ -489,6 +489,60 @@ def _density_fallback(tree: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# A JavaScript string literal long enough to hold an article body (JSON escapes allowed, one line).
+_JS_STRING = re.compile(r'"((?:[^"\\\n]|\\.){200,})"')
+
+
+def _ld_body(ld: list[dict[str, Any]]) -> str:
+    """The longest `articleBody` the page's JSON-LD states, one line per paragraph."""
+    bodies = [item["articleBody"] for item in ld if isinstance(item.get("articleBody"), str)]
+    best = max(bodies, key=len, default="")
+    lines = (" ".join(line.split()) for line in best.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _fragment_paragraphs(markup: str) -> str:
+    try:
+        fragment = lxml_html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return ""
+    lines = (_text_of(p) for p in fragment.iter("p"))
+    return "\n".join(line for line in lines if line)
+
+
+def _script_body(tree: Any) -> str:
+    """The paragraphs of the longest HTML string in the page's inline scripts.
+
+    Pages rendered in the browser (Next.js, Nuxt) ship their article as HTML
+    inside a script's data and leave the document body empty: Trafilatura
+    and the density fallback then find nothing to read.
+    """
+    best = ""
+    for script in tree.iter("script"):
+        code = script.text or ""
+        if script.get("src") or ("\\u003cp" not in code and "<p" not in code):
+            continue
+        for match in _JS_STRING.finditer(code):
+            try:
+                value = json.loads(f'"{match.group(1)}"')
+            except ValueError:
+                continue
+            if "<p" in value and len(value) > len(best):
+                text = _fragment_paragraphs(value)
+                if len(text) > len(best):
+                    best = text
+    return best
+
+
+def _embedded_body(tree: Any, ld: list[dict[str, Any]]) -> tuple[str, str]:
+    """The body the page states outside its visible markup, and where: JSON-LD first, then script data."""
+    stated = _ld_body(ld)
+    if len(stated) >= MIN_TEXT:
+        return stated, "json-ld"
+    scripted = _script_body(tree)
+    return (scripted, "script-data") if len(scripted) > len(stated) else (stated, "json-ld")
+
+
 # ---------------------------------------------------------------- is this an article?
 
 _ERROR_WORDS = re.compile(
@@ -607,6 +661,11 @@ def _extract(html: bytes | str, url: str, hints: CleaningHints, feed_date: str |
     tz = _site_tz(url, hints, html_lang, title)
     published, date_source = _published(tree, url, meta, ld, hints, feed_date, tz, flags)
     authors = _authors(tree, meta, ld, hints, page)
+    if len(text) < MIN_TEXT:
+        # what the site states as its body beats a guess from the page's layout
+        embedded, where = _embedded_body(tree, ld)
+        if len(embedded) > max(MIN_TEXT, 2 * len(text)):
+            text, method = embedded, where
     if len(text) < MIN_TEXT:
         fallback = _density_fallback(tree)
         if len(fallback) > max(MIN_TEXT, 2 * len(text)) or (not text and fallback):

@@ -311,3 +311,28 @@ def test_a_story_stored_without_first_seen_is_updated_not_duplicated(db: Path) -
         warehouse.merge_batch(con, {"articles": [_article(2, story_id="st-a1", **later)]})
         rows = con.execute("SELECT id, article_count FROM stories WHERE id = 'st-a1'").fetchall()
     assert rows == [("st-a1", 2)]
+
+
+def test_staged_values_keep_their_meaning_whatever_python_type_they_come_as(db: Path) -> None:
+    """Arrow staging: datetimes or ISO text, numbers as text, non-text list items, JSON of any value."""
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    rows = [_article(1, first_seen=when, last_seen="2026-01-05T12:00:00+02:00", language_confidence="0.75",
+                     authors=["A", 7], flags=None),
+            _article(2, language_confidence=0.5, authors=[], published=None)]
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        warehouse.merge_rows(con, "articles", rows)
+        warehouse.merge_rows(con, "crawl_runs", [
+            {"id": "r1", "run_id": "r", "source_id": "xinhua-fr", "started": when, "responses_by_status": '{"200": 3}',
+             "requests": "4", "bytes": 10**12},
+            {"id": "r2", "run_id": "r", "source_id": "xinhua-fr", "started": when, "responses_by_status": {"200": 1}}])
+        got = con.execute("SELECT id, first_seen = TIMESTAMPTZ '2026-01-05 10:00:00+00', "
+                          "last_seen = TIMESTAMPTZ '2026-01-05 10:00:00+00', language_confidence, authors, "
+                          "published FROM articles ORDER BY id").fetchall()
+        runs = con.execute("SELECT id, CAST(responses_by_status AS VARCHAR), requests, bytes FROM crawl_runs "
+                           "ORDER BY id").fetchall()
+    assert got == [("a1", True, True, 0.75, ["A", "7"], None), ("a2", True, True, 0.5, [], None)]
+    # a JSON column stores the JSON of the value given: a string stays a JSON string (readers decode it twice)
+    assert runs == [("r1", '"{\\"200\\": 3}"', 4, 10**12), ("r2", '{"200":1}', None, None)]

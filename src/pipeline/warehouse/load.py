@@ -68,9 +68,6 @@ def _stored_count(con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str
     return int(row[0]) if row else 0
 
 
-# Rows per Arrow record batch of a stage: DuckDB scans the batches on several threads and compresses
-# the row groups it writes in parallel (one 10,000-row batch was compressed on one core).
-STAGE_CHUNK = 2048
 # Column types staged as Arrow numbers or booleans; every other type travels as text (or a list of
 # text) and is cast by DuckDB, as its JSON reader did: timestamps, dates and JSON parse the same way.
 _ARROW_TYPES: dict[str, pa.DataType] = {"DOUBLE": pa.float64(), "FLOAT": pa.float32(), "INTEGER": pa.int64(),
@@ -100,11 +97,13 @@ def _column(values: list[Any], kind: str) -> tuple[pa.Array, bool]:
     if kind == "JSON":  # any value, a string included, is stored as its JSON text
         return pa.array([_as_json(v) for v in values], pa.string()), True
     if kind.endswith("[]"):
+        if kind != "JSON[]":  # JSON items are always encoded, strings included
+            try:
+                return pa.array(values, pa.list_(pa.string())), True
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                pass
         item = _as_json if kind == "JSON[]" else _as_text
-        try:
-            return pa.array(values, pa.list_(pa.string())), True
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return pa.array([None if v is None else [item(x) for x in v] for v in values], pa.list_(pa.string())), True
+        return pa.array([None if v is None else [item(x) for x in v] for v in values], pa.list_(pa.string())), True
     try:
         return pa.array(values, pa.string()), kind != "VARCHAR"
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -122,8 +121,7 @@ def _stage(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], types: Map
         array, cast = _column([r.get(name) for r in listed], kind)
         arrays.append(array)
         select.append(f"CAST({name} AS {kind}) AS {name}" if cast else name)
-    table = pa.Table.from_arrays(arrays, names=list(columns))
-    return pa.Table.from_batches(table.to_batches(max_chunksize=STAGE_CHUNK), schema=table.schema), ", ".join(select)
+    return pa.Table.from_arrays(arrays, names=list(columns)), ", ".join(select)
 
 
 def merge_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]]) -> int:

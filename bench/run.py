@@ -106,10 +106,20 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
                             note="window read, merge_batch, open/close and checkpoint (as above)"))
     for n, t in data["tiers"].items():
         label = f"{int(n) // 1000:,}k" if int(n) < 1_000_000 else f"{int(n) / 1e6:g}M"
-        rows.append(Row("warehouse", f"merge_rows articles @{label} (batches of {t['batch']:,})", t["rows_per_s"],
+        bulk = t.get("bulk")
+        if bulk:
+            goal_met = bulk["rows_per_s"] >= 50_000 if int(n) == 100_000 else None
+            rows.append(Row("warehouse", f"bulk load: merge_rows articles @{label} (batches of {bulk['batch']:,}, "
+                            "closing checkpoint included)", bulk["rows_per_s"], "rows/s", "row-by-row INSERT",
+                            rbr["rows_per_s"], bulk["rows_per_s"] / rbr["rows_per_s"],
+                            goal=">= 50,000 rows/s at 100k" if goal_met is not None else "", met=goal_met,
+                            note=(f"row-by-row measured on {rbr['rows']:,} rows ({rbr['seconds']:.1f}s, autocommit) "
+                                  f"and its rate extrapolated; {n} articles in {bulk['seconds']:.1f}s, of which "
+                                  f"{bulk['checkpoint_seconds']:.1f}s the closing checkpoint")))
+        rows.append(Row("warehouse", f"merge_rows articles while building the @{label} tier", t["rows_per_s"],
                         "rows/s", "row-by-row INSERT", rbr["rows_per_s"], t["rows_per_s"] / rbr["rows_per_s"],
-                        note=(f"row-by-row measured on {rbr['rows']:,} rows ({rbr['seconds']:.1f}s, autocommit) "
-                              f"and its rate extrapolated; {n} articles merged in {t['merge_seconds']:.1f}s; "
+                        note=(f"interleaved with the search index and topic rows, whose statements may pay the "
+                              f"automatic checkpoints; {n} articles merged in {t['merge_seconds']:.1f}s; "
                               f"{t['topic_rows']:,} topic rows merged in {t['topics_merge_seconds']:.1f}s")))
         raw_mb = 3.0  # ~3 KB of text per article: the generator's target
         rows.append(Row("warehouse", f"file size per 1k articles @{label}", t["mb_per_1k"], "MB",

@@ -213,7 +213,7 @@ def bulk_load(gen: Generator, db: Path, n: int, batch: int) -> dict[str, Any]:
 def daily_load(gen: Generator, db: Path, new: int, repeats: int = 3) -> dict[str, Any]:
     """One day's new work of a fixed size through the real write path, on a warehouse already loaded.
 
-    The seen-URL read the crawl needs and `merge_batch` (articles, topics, search
+    The seen-URL reads the crawls need (one per source) and `merge_batch` (articles, topics, search
     index, stories in one transaction) are timed apart: the first reads every
     stored URL by design, the second should cost the same whatever the warehouse holds.
     The load runs `repeats` times with fresh articles, each in its own connection (as
@@ -232,8 +232,12 @@ def daily_load(gen: Generator, db: Path, new: int, repeats: int = 3) -> dict[str
             articles.append(row)
             topics.append(_topic(gen, k, row["id"]))
         with write(db, wait=5) as con:
+            # what the crawl of each source is given (pipeline.daily.prepare_crawl): its own URLs and any
+            # other source's on its hosts
             start = time.perf_counter()
-            seen = seen_urls(con)
+            seen = set()
+            for source in all_sources():
+                seen |= seen_urls(con, source.id, source.domains)
             seen_s = time.perf_counter() - start
             start = time.perf_counter()
             merge_batch(con, {"articles": articles, "article_topics": topics})

@@ -81,7 +81,7 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
                             small["merge_batch_seconds"], growth, goal="grows with the new work (ratio <= 1.5)",
                             met=growth <= 1.5,
                             note=(f"merge_batch: articles, topics, search index, stories in one transaction; "
-                                  f"warehouse {int(n) // int(tiers[0])}x larger. The crawl's seen-URL read does "
+                                  f"warehouse {int(n) // int(tiers[0])}x larger. The crawls' seen-URL reads (one per source) do "
                                   f"grow with the warehouse: {big['seen_urls_seconds']:.2f}s for {big['seen_urls']:,} "
                                   f"URLs vs {small['seen_urls_seconds']:.2f}s for {small['seen_urls']:,}")))
         first = data["tiers"][tiers[0]].get("growth")

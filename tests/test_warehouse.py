@@ -336,3 +336,22 @@ def test_staged_values_keep_their_meaning_whatever_python_type_they_come_as(db: 
     assert got == [("a1", True, True, 0.75, ["A", "7"], None), ("a2", True, True, 0.5, [], None)]
     # a JSON column stores the JSON of the value given: a string stays a JSON string (readers decode it twice)
     assert runs == [("r1", '"{\\"200\\": 3}"', 4, 10**12), ("r2", '{"200":1}', None, None)]
+
+
+def test_a_sources_seen_urls_are_its_own_and_those_on_its_hosts(db: Path) -> None:
+    """What a crawl is given: its source's stored URLs, plus any other source stored on its hosts."""
+    urls = {"a1": ("xinhua-fr", "https://french.news.cn/a/1.htm"),
+            "a2": ("xinhua-fr", "https://mirror.example/a/2.htm"),        # stored by the source, any host
+            "b1": ("sputnik-fr", "https://fr.sputniknews.africa/b/1"),
+            "b2": ("sputnik-fr", "https://www.news.cn/b/2.htm"),           # another source, on a news.cn host
+            "b3": ("sputnik-fr", "https://fakenews.cn/b/3.htm"),           # a host that only ends like it
+            "b4": ("sputnik-fr", "https://news.cn.example.org/b/4.htm")}
+    rows = [_article(int(k[1:]) + (10 if k[0] == "b" else 0), source_id=src, url=url, canonical_url=url)
+            for k, (src, url) in urls.items()]
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        warehouse.merge_rows(con, "articles", rows)
+        mine = warehouse.seen_urls(con, "xinhua-fr", ("news.cn",))
+        everything = warehouse.seen_urls(con)
+    assert mine == {urls["a1"][1], urls["a2"][1], urls["b2"][1]}
+    assert everything == {url for _, url in urls.values()}

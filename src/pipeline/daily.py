@@ -82,7 +82,7 @@ def run_dir(cfg: Settings, run_id: str, source_id: str) -> Path:
 def prepare_crawl(cfg: Settings, source: Source, out: Path) -> None:
     """Write the seen-URL list and the feed validators the crawl reads (read-only warehouse access)."""
     with warehouse.read(cfg.db, cfg.read_wait) as con:
-        seen = warehouse.seen_urls(con)
+        seen = warehouse.seen_urls(con, source.id, source.domains)
         checks = warehouse.validators(con, source.id)
     (out / "seen.txt").write_text("".join(u + "\n" for u in sorted(seen)), encoding="utf-8")
     (out / "validators.json").write_text(json.dumps(checks), encoding="utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,12 +11,24 @@ import duckdb
 import orjson
 
 
-def seen_urls(con: duckdb.DuckDBPyConnection, source_id: str | None = None) -> set[str]:
-    """Canonical URLs already stored (for one source, or all): the only filter on fetching articles."""
+def seen_urls(con: duckdb.DuckDBPyConnection, source_id: str | None = None,
+              domains: Sequence[str] = ()) -> set[str]:
+    """Canonical URLs already stored (all, or one source's): the only filter on fetching articles.
+
+    With `domains`, a source's set also holds the URLs on those hosts (and their subdomains) that
+    another source stored: its crawl can only request URLs there, so the rest of the warehouse is
+    left out of its set (each crawl process canonicalises every line it is given again).
+    """
     if source_id is None:
         rows = con.execute("SELECT canonical_url FROM articles").fetchall()
-    else:
+    elif not domains:
         rows = con.execute("SELECT canonical_url FROM articles WHERE source_id = ?", [source_id]).fetchall()
+    else:
+        hosts = "|".join(re.escape(d.lower().rstrip(".")) for d in domains)
+        rows = con.execute("SELECT canonical_url FROM articles WHERE source_id = ? OR "
+                           "regexp_matches(lower(canonical_url), ?)",
+                           [source_id, rf"^[a-z][a-z0-9+.-]*://([^/?#@]*@)?([^/?#:]*\.)?({hosts})(:[0-9]+)?([/?#]|$)"]
+                           ).fetchall()
     return {r[0] for r in rows}
 
 

@@ -220,7 +220,7 @@ def daily_load(gen: Generator, db: Path, new: int, repeats: int = 3) -> dict[str
     each day's load opens the warehouse); the median is reported (single loads vary by ~30%).
     """
     merges: list[float] = []
-    seen_s, seen = 0.0, set()
+    seen_s, seen, per_source = 0.0, set(), {}
     for rnd in range(repeats):
         # a day's new articles are first seen that day (the load stamps them with the run's time), after
         # everything stored: what lets the story refresh skip older row groups
@@ -235,16 +235,31 @@ def daily_load(gen: Generator, db: Path, new: int, repeats: int = 3) -> dict[str
             # what the crawl of each source is given (pipeline.daily.prepare_crawl): its own URLs and any
             # other source's on its hosts
             start = time.perf_counter()
-            seen = set()
-            for source in all_sources():
-                seen |= seen_urls(con, source.id, source.domains)
+            per_source = {source.id: seen_urls(con, source.id, source.domains) for source in all_sources()}
             seen_s = time.perf_counter() - start
+            seen = set().union(*per_source.values())
             start = time.perf_counter()
             merge_batch(con, {"articles": articles, "article_topics": topics})
             merges.append(time.perf_counter() - start)
     return {"new": new, "seen_urls_seconds": round(seen_s, 3), "seen_urls": len(seen),
+            "crawl_seen_read_seconds": round(_crawl_seen_read(per_source), 3),
             "merge_batch_seconds": round(statistics.median(merges), 3),
             "merge_batch_runs": [round(m, 3) for m in merges]}
+
+
+def _crawl_seen_read(per_source: dict[str, set[str]]) -> float:
+    """Seconds the crawl processes spend reading their seen-URL files (each canonicalises every line)."""
+    from spiders.source import read_seen
+
+    seconds = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for sid, urls in per_source.items():
+            path = Path(tmp) / f"{sid}.txt"
+            path.write_text("".join(u + "\n" for u in sorted(urls)), encoding="utf-8")
+            start = time.perf_counter()
+            read_seen(str(path))
+            seconds += time.perf_counter() - start
+    return seconds
 
 
 def _dated(row: dict[str, Any], when: datetime) -> dict[str, Any]:

@@ -83,7 +83,9 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
                             note=(f"merge_batch: articles, topics, search index, stories in one transaction; "
                                   f"warehouse {int(n) // int(tiers[0])}x larger. The crawls' seen-URL reads (one per source) do "
                                   f"grow with the warehouse: {big['seen_urls_seconds']:.2f}s for {big['seen_urls']:,} "
-                                  f"URLs vs {small['seen_urls_seconds']:.2f}s for {small['seen_urls']:,}")))
+                                  f"URLs vs {small['seen_urls_seconds']:.2f}s for {small['seen_urls']:,}, and the "
+                                  f"crawl processes read them in {big.get('crawl_seen_read_seconds', 0):.2f}s vs "
+                                  f"{small.get('crawl_seen_read_seconds', 0):.2f}s")))
         first = data["tiers"][tiers[0]].get("growth")
         for n in tiers[1:]:
             day = data["tiers"][n].get("growth")

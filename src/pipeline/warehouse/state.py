@@ -16,8 +16,10 @@ def seen_urls(con: duckdb.DuckDBPyConnection, source_id: str | None = None,
     """Canonical URLs already stored (all, or one source's): the only filter on fetching articles.
 
     With `domains`, a source's set also holds the URLs on those hosts (and their subdomains) that
-    another source stored: its crawl can only request URLs there, so the rest of the warehouse is
-    left out of its set (each crawl process canonicalises every line it is given again).
+    another source stored. Its crawl requests the URLs its article pattern matches, and the declared
+    patterns are anchored to the source's hosts, so the rest of the warehouse is left out of its set
+    (each crawl process canonicalises every line it is given again). A pattern that reached another
+    source's host would at worst fetch an article stored there again, and the upsert keeps one row.
     """
     if source_id is None:
         rows = con.execute("SELECT canonical_url FROM articles").fetchall()

@@ -527,6 +527,7 @@ def _script_body(tree: Any) -> str:
                 value = json.loads(f'"{match.group(1)}"')
             except ValueError:
                 continue
+            # a string's text is never longer than its markup: shorter markup cannot beat the best so far
             if "<p" in value and len(value) > len(best):
                 text = _fragment_paragraphs(value)
                 if len(text) > len(best):

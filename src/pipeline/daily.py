@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -79,12 +80,17 @@ def run_dir(cfg: Settings, run_id: str, source_id: str) -> Path:
     return path
 
 
+def write_seen(path: Path, urls: Iterable[str]) -> None:
+    """The seen-URL file a crawl reads (`--seen`): one canonical URL per line, sorted."""
+    path.write_text("".join(u + "\n" for u in sorted(urls)), encoding="utf-8")
+
+
 def prepare_crawl(cfg: Settings, source: Source, out: Path) -> None:
     """Write the seen-URL list and the feed validators the crawl reads (read-only warehouse access)."""
     with warehouse.read(cfg.db, cfg.read_wait) as con:
         seen = warehouse.seen_urls(con, source.id, source.domains)
         checks = warehouse.validators(con, source.id)
-    (out / "seen.txt").write_text("".join(u + "\n" for u in sorted(seen)), encoding="utf-8")
+    write_seen(out / "seen.txt", seen)
     (out / "validators.json").write_text(json.dumps(checks), encoding="utf-8")
 
 

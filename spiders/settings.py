@@ -37,6 +37,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 # The replay mirror ("" = the real web); `python -m spiders.crawl --mirror` overrides it.
 VEILLE_MIRROR = _cfg.mirror
 
+# The stock downloader let a host's whole queue out at once under the asyncio reactor (spiders/downloader.py).
+DOWNLOADER = "spiders.downloader.PoliteDownloader"
 DOWNLOAD_HANDLERS = {
     "http": "spiders.middlewares.MirrorDownloadHandler",
     "https": "spiders.middlewares.MirrorDownloadHandler",

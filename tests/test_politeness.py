@@ -220,3 +220,44 @@ def test_backfill_reaches_articles_only_in_earlier_days_sitemaps(server: str, tm
 
 def _iso(compact: str) -> str:
     return f"{compact[:4]}-{compact[4:6]}-{compact[6:]}"
+
+
+class Slow(Scripted):
+    """Scripted, but every article answer takes a while, and the most answers in progress at once are counted."""
+
+    delay = 0.15
+    busy = 0
+    most = 0
+
+    def do_GET(self) -> None:
+        if "/c.html" not in self.path:
+            super().do_GET()
+            return
+        with self.lock:
+            type(self).busy += 1
+            type(self).most = max(type(self).most, type(self).busy)
+        try:
+            time.sleep(self.delay)
+            super().do_GET()
+        finally:
+            with self.lock:
+                type(self).busy -= 1
+
+
+@pytest.mark.parametrize("per_host", [1, 2])
+def test_requests_in_flight_per_host_never_exceed_the_setting(tmp_path: Path, per_host: int) -> None:
+    # Scrapy 2.19 on the asyncio reactor counts a download against its host only once its task starts, so
+    # without spiders.downloader it sent a host's whole queue at once (up to CONCURRENT_REQUESTS, 16)
+    source = sources.get("xinhua-fr")
+    urls = [f"https://french.news.cn/20260110/{n:032x}/c.html" for n in range(12)]
+    Scripted.script = {path_of(source.feeds[0]): [xml(rss([(u, f"Titre {n}") for n, u in enumerate(urls)]))],
+                       **{path_of(u): [html(article_html("Un", TEXT))] for u in urls}}
+    Scripted.dynamic, Scripted.log, Slow.busy, Slow.most = {}, [], 0, 0
+    with serving(Slow) as httpd:
+        done = run_crawl(tmp_path / "out", httpd.url, source=source.id,
+                         env={"VEILLE_CONCURRENCY_PER_HOST": str(per_host)})
+    assert done.returncode == 0, done.stderr
+    fetched = {p["url"] for p in pages(tmp_path / "out") if p["kind"] == "article" and p["status"] == 200}
+    assert fetched == set(urls)
+    # at most the setting, and the setting reached: the crawl is neither too eager nor serial
+    assert Slow.most == per_host

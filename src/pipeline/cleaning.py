@@ -23,23 +23,12 @@ from lxml.cssselect import CSSSelector, SelectorError
 
 from pipeline import titles
 from pipeline.encoding import decode_html, maybe_gunzip
+from pipeline.hints import CHALLENGE_WORDS as CHALLENGE_WORDS  # re-exported: part of cleaning's interface
+from pipeline.hints import SHORT_PAGE_TEXT as SHORT_PAGE_TEXT
+from pipeline.hints import CleaningHints as CleaningHints
 from pipeline.titles import strip_title as strip_title  # re-exported: part of cleaning's interface
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CleaningHints:
-    """Per-source help for extraction, declared beside each source (CSS selectors)."""
-
-    title_selector: str | None = None
-    body_selector: str | None = None
-    date_selector: str | None = None      # element whose text or datetime/data-unixtime holds the date
-    drop_selectors: tuple[str, ...] = ()  # boilerplate removed before extraction
-    title_suffixes: tuple[str, ...] = ()  # site suffixes stripped from titles ("-新华网")
-    preset: str | None = None             # "precision", "recall" or None (balanced)
-    author_selector: str | None = None    # element naming the author(s)
-    timezone: str | None = None           # offset such as "+08:00" for timestamps written without one
 
 
 @dataclass
@@ -551,12 +540,6 @@ _ERROR_WORDS = re.compile(
     r"страница не найдена|ошибка)\b|页面不存在|找不到|出错|错误页面|页面未找到|您访问的页面", re.I)
 # a status code alone is weak evidence: "il a marqué 403 buts" is a headline, "404" on a bare page is not
 _ERROR_CODES = re.compile(r"\b(404|403|410|500|502|503)\b")
-# error, challenge and consent pages carry little text of their own; longer pages are judged as articles
-SHORT_PAGE_TEXT = 1500
-CHALLENGE_WORDS = re.compile(
-    r"(enable javascript|enable cookies|verify you are (a )?human|are you a robot|checking your browser|"
-    r"just a moment|captcha|cf-browser-verification|consent to (the use of )?cookies|accept (all )?cookies|"
-    r"we value your privacy|acceptez les cookies|nous respectons votre vie privée|请输入验证码|安全验证)", re.I)
 
 
 def _link_share(tree: Any) -> tuple[float, int]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -13,12 +15,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pipeline import logs, stories, topics, warehouse
 from pipeline import sources as sources_mod
-from pipeline import stories, topics, warehouse
-from pipeline.process import build_batch
+from pipeline.process import PageCleaner, build_batch
 from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.warehouse import search
+
+log = logging.getLogger("veille.run")
+
+# How long a crawl's cleaner waits when the crawl has written no new page.
+CLEAN_POLL_SECONDS = 0.2
 
 
 @dataclass
@@ -111,11 +118,36 @@ def crawl_argv(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
 
 def crawl(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
           backfill_days: int | None = None) -> int:
-    """Run one source's crawl in its own process (Scrapy's reactor cannot restart); its exit status."""
+    """Run one source's crawl in its own process (Scrapy's reactor cannot restart); its exit status.
+
+    While the crawl waits on the network, this process cleans the article pages it has written
+    (process.PageCleaner), so the load after it is left with stories, topics and the merge.
+    """
     env = {**os.environ, **cfg.as_env()}
-    done = subprocess.run(crawl_argv(cfg, source, out, run_id, day, backfill_days), env=env,
-                          stdin=subprocess.DEVNULL, check=False)
-    return done.returncode
+    cleaner: PageCleaner | None = PageCleaner(out, source, cfg.language_seed)
+    with subprocess.Popen(crawl_argv(cfg, source, out, run_id, day, backfill_days), env=env,
+                          stdin=subprocess.DEVNULL) as proc:
+        while proc.poll() is None:
+            cleaner = _clean_step(cleaner, source)
+            if cleaner is None or not cleaner.cleaned_last:
+                time.sleep(CLEAN_POLL_SECONDS)
+    cleaner = _clean_step(cleaner, source)
+    if cleaner is not None:
+        cleaner.close()
+    return proc.returncode
+
+
+def _clean_step(cleaner: PageCleaner | None, source: Source) -> PageCleaner | None:
+    """One cleaning step; a cleaner that fails is dropped (the load cleans what it left), never the crawl."""
+    if cleaner is None:
+        return None
+    try:
+        cleaner.step()
+    except Exception as exc:  # noqa: BLE001 - an optimisation must not fail the crawl; the load repeats the work
+        logs.event(log, logging.WARNING, "clean-during-crawl-failed", source=source.id, error=repr(exc))
+        cleaner.close()
+        return None
+    return cleaner
 
 
 def load(cfg: Settings, source: Source, out: Path, run_id: str, day: date) -> SourceResult:

@@ -24,6 +24,10 @@ from pipeline.urls import article_id, canonical_url
 
 log = logging.getLogger(__name__)
 
+# What PageCleaner leaves beside pages.jsonl: one line per article page cleaned while the crawl ran.
+CLEANED_FILE = "cleaned.jsonl"
+_UNREADABLE = "archive unreadable"
+
 
 @dataclass
 class Batch:
@@ -78,12 +82,22 @@ def page_row(page: dict[str, Any], source_id: str, crawl_run_id: str, run_id: st
     }
 
 
+def is_article_page(page: dict[str, Any]) -> bool:
+    """A fetched article (200, no failure): the pages that are cleaned."""
+    return page.get("kind") == "article" and page.get("status") == 200 and not page.get("failure")
+
+
+def page_key(page: dict[str, Any]) -> str:
+    """One fetch's identity: its URL and where its response lies in the WARC file."""
+    return f"{page['url']}\n{page.get('warc_file')}\n{page.get('warc_offset')}"
+
+
 def clean_page(page: dict[str, Any], source: Source, seed: int) -> tuple[dict[str, Any] | None, str | None]:
     """(article row, None) for a usable article page, or (None, reason it was not stored)."""
     try:
         record = archive.read_record(page["warc_file"], int(page["warc_offset"]))
     except (OSError, KeyError, TypeError, ValueError) as exc:
-        return None, f"archive unreadable: {exc}"
+        return None, f"{_UNREADABLE}: {exc}"
     html, _ = encoding.decode_html(encoding.maybe_gunzip(record.body), declared=page.get("charset"))
     extracted = cleaning.extract(html, url=page["url"], hints=source.hints, feed_date=page.get("feed_date"))
     if not extracted.is_article:
@@ -107,18 +121,84 @@ def clean_page(page: dict[str, Any], source: Source, seed: int) -> tuple[dict[st
     return row, None
 
 
+class PageCleaner:
+    """Cleans a crawl's article pages while the crawl is still writing them, into CLEANED_FILE.
+
+    The crawl flushes each WARC record before its pages.jsonl line, so a complete line's record is
+    readable. The load then finds the cleaning done (read_cleaned) and only groups, tags and merges;
+    anything missing from the file (a page written after the last step, a failed read) is cleaned there.
+    """
+
+    def __init__(self, crawl_dir: Path, source: Source, seed: int) -> None:
+        self.pages = crawl_dir / "pages.jsonl"
+        self.source, self.seed = source, seed
+        self._offset = 0
+        self.cleaned_last = 0  # pages the last step cleaned
+        # a new file for every crawl: a retried crawl rewrites pages.jsonl and its WARC from the start
+        self._out = (crawl_dir / CLEANED_FILE).open("w", encoding="utf-8")
+
+    def step(self) -> int:
+        """Clean the article pages of every complete line written since the last step; how many."""
+        try:
+            with self.pages.open("rb") as lines:
+                lines.seek(self._offset)
+                chunk = lines.read()
+        except FileNotFoundError:  # the crawl has not opened it yet
+            return 0
+        end = chunk.rfind(b"\n") + 1  # a line being written is left for the next step
+        self._offset += end
+        done = 0
+        for line in chunk[:end].splitlines():
+            try:
+                page = json.loads(line)
+            except ValueError:
+                continue  # build_batch reports it
+            if not isinstance(page, dict) or "url" not in page or not is_article_page(page):
+                continue
+            article, reason = clean_page(page, self.source, self.seed)
+            if reason is not None and reason.startswith(_UNREADABLE):
+                continue  # the load tries again
+            self._out.write(json.dumps({"key": page_key(page), "article": article, "reason": reason},
+                                       ensure_ascii=False) + "\n")
+            done += 1
+        self._out.flush()
+        self.cleaned_last = done
+        return done
+
+    def close(self) -> None:
+        self._out.close()
+
+
+def read_cleaned(crawl_dir: Path) -> dict[str, tuple[dict[str, Any] | None, str | None]]:
+    """What PageCleaner left: page key -> (article row, reason not stored); a broken line is ignored."""
+    path = crawl_dir / CLEANED_FILE
+    found: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
+    if not path.exists():
+        return found
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                found[entry["key"]] = (entry["article"], entry["reason"])
+            except (ValueError, KeyError, TypeError):
+                continue  # cleaned again by the load
+    return found
+
+
 def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None, tagger: Tagger,
                 recent: Sequence[stories.Doc], seed: int = 0, window_days: int = 3) -> Batch:
     """Every row one source's crawl produces: pages, articles, topics, stories, the crawl run."""
     batch = Batch(source.id)
     crawl_run_id = f"{run_id}:{source.id}"
     articles: dict[str, dict[str, Any]] = {}
+    cleaned = read_cleaned(crawl_dir)
     for page in read_pages(crawl_dir):
         if "url" not in page:
             continue
         row = page_row(page, source.id, crawl_run_id, run_id)
-        if page.get("kind") == "article" and page.get("status") == 200 and not page.get("failure"):
-            article, reason = clean_page(page, source, seed)
+        if is_article_page(page):
+            done = cleaned.get(page_key(page))
+            article, reason = done if done is not None else clean_page(page, source, seed)
             if article is None:
                 row["failure"] = reason
                 batch.counts["not_stored"] += 1

@@ -7,6 +7,7 @@ process-wide cache keeps what a run's earlier loads already read.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import logging
 import re
@@ -18,7 +19,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash
 
 from pipeline.cjk import HAN, HAN_COMPAT
 from pipeline.textnorm import (
@@ -114,11 +114,19 @@ def outlet_family(source: str | None) -> str | None:
     return head if sep and head else source
 
 
-# datasketch's hash family (its default "affine32" scheme and its permutations for this seed): the
-# sketches below are the values `MinHash.update_batch` computes, done on one array per article
-# instead of one Python call per shingle (a test checks they are equal).
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=7)
-_PERM_A, _PERM_B = (np.asarray(v, dtype=np.uint32) for v in _TEMPLATE.permutations)
+@functools.cache
+def _permutations() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """datasketch's hash family (its default "affine32" scheme and its permutations for this seed).
+
+    The sketches below are the values `MinHash.update_batch` computes, done on one array per article
+    instead of one Python call per shingle (a test checks they are equal). Imported on first use:
+    datasketch loads SciPy (~43 MB), which a daily run's crawl phase has no use for.
+    """
+    from datasketch import MinHash
+
+    template = MinHash(num_perm=NUM_PERM, seed=7)
+    a, b = (np.asarray(v, dtype=np.uint32) for v in template.permutations)
+    return a, b
 
 
 def minhash_values(shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
@@ -131,8 +139,9 @@ def minhash_values(shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
         h = h ^ (h >> np.uint32(13))
         h = h * np.uint32(0xC2B2AE35)
         h = h ^ (h >> np.uint32(16))
-        hashed = h[:, None] * _PERM_A
-        hashed += _PERM_B  # in place: one (shingles x permutations) array instead of two
+        perm_a, perm_b = _permutations()
+        hashed = h[:, None] * perm_a
+        hashed += perm_b  # in place: one (shingles x permutations) array instead of two
     return np.asarray(hashed.min(axis=0), dtype=np.uint32)
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from pipeline.cleaning import CleaningHints
+from pipeline.hints import CleaningHints
 
 
 @dataclass(frozen=True)

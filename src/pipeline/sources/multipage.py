@@ -12,8 +12,8 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
-from pipeline.cleaning import CleaningHints
 from pipeline.encoding import decode_html
+from pipeline.hints import CleaningHints
 from pipeline.sources.model import Source
 from pipeline.urls import canonical_url
 

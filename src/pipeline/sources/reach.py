@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.cleaning import CHALLENGE_WORDS, SHORT_PAGE_TEXT  # how cleaning tells such pages
+from pipeline.hints import CHALLENGE_WORDS, SHORT_PAGE_TEXT  # how cleaning tells such pages
 from pipeline.sources.model import Source
 
 CHALLENGE_REASON = "challenge page"

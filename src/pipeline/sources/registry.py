@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pipeline.cleaning import CleaningHints
+from pipeline.hints import CleaningHints
 from pipeline.sources.model import Listing, Source
 
 # news.cn article ids: 32 hex digits, and since 2026 also 8 (seen in the ds_*.json data sources).

@@ -26,7 +26,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.cleaning import CleaningHints
+from pipeline.hints import CleaningHints
 from pipeline.settings import SettingsError
 from pipeline.sources.model import Listing, Source
 

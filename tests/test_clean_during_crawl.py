@@ -1,0 +1,133 @@
+"""Cleaning while the crawl runs: a real crawl process over the demo mirror, its article pages cleaned as they land.
+
+`daily.crawl` follows the crawl's pages.jsonl with `process.PageCleaner`; the load (`build_batch`) then takes
+what was cleaned instead of cleaning again. These tests check that the rows come out the same either way,
+that the load really reads the file, and that a half-written line or a broken entry loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline import daily, process, sources
+from pipeline import settings as settings_mod
+from pipeline.mirror import serve_mirror
+from pipeline.settings import Settings
+from pipeline.sources import Source
+
+DEMO = Path(str(resources.files("pipeline"))) / "demo_mirror"
+MANIFEST: dict[str, Any] = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))
+SOURCE = "sputnik-fr"
+
+
+@dataclass
+class Crawl:
+    out: Path
+    cfg: Settings
+    source: Source
+    day: date
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
+    tmp = tmp_path_factory.mktemp("clean-during-crawl")
+    day = date.fromisoformat(MANIFEST["days"]["1"]["as_of"])
+    with serve_mirror(DEMO / "day1") as server:
+        cfg = settings_mod.load(environ={}).with_overrides(
+            mirror=server.url, db=str(tmp / "w.duckdb"), work_dir=str(tmp / "work"),
+            archive_dir=str(tmp / "archive"), download_delay=0)
+        source = sources.get(SOURCE, cfg)
+        out = daily.run_dir(cfg, "t1", SOURCE)
+        daily.write_seen(out / "seen.txt", [])  # what prepare_crawl writes for an empty warehouse
+        (out / "validators.json").write_text("{}", encoding="utf-8")
+        assert daily.crawl(cfg, source, out, "t1", day) == 0
+    yield Crawl(out, cfg, source, day)
+
+
+def _batch(crawl: Crawl, out: Path | None = None) -> process.Batch:
+    return process.build_batch(out or crawl.out, crawl.source, "t1", crawl.day.isoformat(), daily.tagger(crawl.cfg),
+                               [], seed=crawl.cfg.language_seed)
+
+
+def _copy(crawl: Crawl, dest: Path) -> Path:
+    shutil.copytree(crawl.out, dest)
+    return dest
+
+
+def test_every_article_page_was_cleaned_during_the_crawl(crawl: Crawl) -> None:
+    pages = [p for p in process.read_pages(crawl.out) if process.is_article_page(p)]
+    cleaned = process.read_cleaned(crawl.out)
+    assert len(pages) >= 3, "the demo mirror gives this source several articles"
+    assert {process.page_key(p) for p in pages} == set(cleaned)
+    assert all(article is not None for article, _ in cleaned.values())
+
+
+def test_the_load_gives_the_same_rows_with_or_without_the_cleaned_file(crawl: Crawl, tmp_path: Path) -> None:
+    without = _copy(crawl, tmp_path / "without")
+    (without / process.CLEANED_FILE).unlink()
+    assert _batch(crawl).rows == _batch(crawl, without).rows
+
+
+def test_the_load_takes_the_cleaning_from_the_file(crawl: Crawl, tmp_path: Path) -> None:
+    # proof that the file is read: an entry changed by hand comes out in the batch (the rows test above
+    # would pass just as well if the load ignored the file and cleaned everything again)
+    copy = _copy(crawl, tmp_path / "copy")
+    path = copy / process.CLEANED_FILE
+    entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    entries[0]["article"]["title"] = "taken from cleaned.jsonl"
+    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries), encoding="utf-8")
+    titles = {a["title"] for a in _batch(crawl, copy).rows["articles"]}
+    assert "taken from cleaned.jsonl" in titles
+
+
+def test_a_broken_entry_is_cleaned_again_by_the_load(crawl: Crawl, tmp_path: Path) -> None:
+    copy = _copy(crawl, tmp_path / "copy")
+    path = copy / process.CLEANED_FILE
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # the first entry cut short, as a crash mid-write leaves it, and a line of garbage
+    path.write_text(lines[0][:40] + "\n" + "\n".join(lines[1:]) + "\nnot json\n", encoding="utf-8")
+    assert len(process.read_cleaned(copy)) == len(lines) - 1
+    assert _batch(crawl, copy).rows["articles"] == _batch(crawl).rows["articles"]
+
+
+def test_a_line_still_being_written_waits_for_the_next_step(crawl: Crawl, tmp_path: Path) -> None:
+    copy = _copy(crawl, tmp_path / "copy")
+    lines = (crawl.out / "pages.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    articles = [n for n, line in enumerate(lines) if process.is_article_page(json.loads(line))]
+    cut = articles[1]
+    pages = copy / "pages.jsonl"
+    pages.write_text("".join(lines[:cut]) + lines[cut][:25], encoding="utf-8")  # the crawl is mid-line
+    cleaner = process.PageCleaner(copy, crawl.source, crawl.cfg.language_seed)
+    try:
+        assert cleaner.step() == 1  # the complete article line only
+        with pages.open("a", encoding="utf-8") as rest:
+            rest.write(lines[cut][25:] + "".join(lines[cut + 1:]))
+        assert cleaner.step() == len(articles) - 1
+        assert cleaner.step() == 0
+    finally:
+        cleaner.close()
+    assert set(process.read_cleaned(copy)) == set(process.read_cleaned(crawl.out))
+
+
+def test_an_unreadable_archive_is_left_for_the_load(crawl: Crawl, tmp_path: Path) -> None:
+    copy = _copy(crawl, tmp_path / "copy")
+    pages = [json.loads(line) for line in (copy / "pages.jsonl").read_text(encoding="utf-8").splitlines()]
+    for page in pages:
+        if page.get("warc_file"):
+            page["warc_file"] = str(tmp_path / "missing.warc.gz")
+    (copy / "pages.jsonl").write_text("".join(json.dumps(p) + "\n" for p in pages), encoding="utf-8")
+    cleaner = process.PageCleaner(copy, crawl.source, crawl.cfg.language_seed)
+    try:
+        assert cleaner.step() == 0
+    finally:
+        cleaner.close()
+    assert process.read_cleaned(copy) == {}

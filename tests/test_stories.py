@@ -358,3 +358,16 @@ def test_prepared_cache_is_bounded() -> None:
     assert len(cache.prepared) == 3
     assert [p.doc.id for p in stories.prepare_all(docs, cache)] == [p.doc.id for p in prepared]
     assert all(p.doc.text == "" for p in cache.prepared.values())
+
+
+def test_prepared_cache_keys_the_date_by_its_instant() -> None:
+    from pipeline import story_reading as stories
+
+    cache = stories.PreparedCache(limit=10)
+    # as cleaning writes it, then as the warehouse gives it back for the next load's story window
+    new = Doc(id="a", title="", text=SEEDS[0], source="xinhua-fr", published="2026-01-05T00:10:44+08:00")
+    stored = replace(new, published="2026-01-04 16:10:44+00")
+    later = replace(new, published="2026-01-04 16:10:45+00")
+    stories.prepare_all([new], cache)
+    assert cache.get(stories._doc_key(stored), stored) is not None
+    assert cache.get(stories._doc_key(later), later) is None  # another instant: read again

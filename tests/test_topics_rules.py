@@ -234,3 +234,25 @@ def test_stemmers_fast_path_leaves_other_words_alone() -> None:
     assert stem_fr("numériques") == "numériqu" and stem_fr("industrielles") == "industriel"
     assert stem_fr("chat") == "chat" and stem_fr("экономики") == "экономики"
     assert stem_ru("экономики") == "экономик" and stem_ru("economy") == "economy"
+
+
+def test_the_run_builds_its_tagger_once_per_version_of_the_file(tmp_path: Path) -> None:
+    import os
+
+    from pipeline import daily, settings
+
+    path = tmp_path / "topics.yaml"
+    text = Path(__file__).resolve().parents[1] / "src" / "pipeline" / "data" / "topics.yaml"
+    path.write_text(text.read_text(encoding="utf-8"), encoding="utf-8")
+    cfg = settings.load(environ={}).with_overrides(topics_file=str(path))
+    first = daily.tagger(cfg)
+    assert daily.tagger(cfg) is first  # the loads of one run share it
+    edited = path.read_text(encoding="utf-8").replace("version:", "version: edited-", 1)
+    assert "version: edited-" in edited
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    again = daily.tagger(cfg)
+    assert again is not first and again.version != first.version
+    path.unlink()
+    with pytest.raises(RulesError):
+        daily.tagger(cfg)

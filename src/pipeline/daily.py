@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -49,9 +50,31 @@ class SourceResult:
 
 
 def tagger(cfg: Settings) -> topics.Tagger:
-    """The configured topic rules, with the trained model beside them when one is set."""
-    rules = topics.load_rules(cfg.topics_file or None, default_threshold=cfg.min_topic_score)
-    model = topics.load_model(Path(cfg.topics_model)) if cfg.topics_model else None
+    """The configured topic rules, with the trained model beside them when one is set.
+
+    Built once per process for the same files as they are on disk: a run's loads (one per source)
+    compiled the same rules each time, ~0.12 s apiece. An edited file (new size or time) is read again.
+    """
+    return _tagger(cfg.topics_file or "", _stamp(cfg.topics_file), cfg.min_topic_score,
+                   cfg.topics_model or "", _stamp(cfg.topics_model))
+
+
+def _stamp(path: str | None) -> tuple[int, int] | None:
+    """A file's modification time and size, the part of its identity an edit changes."""
+    if not path:
+        return None
+    try:
+        found = Path(path).stat()
+    except OSError:
+        return None  # the loader says what is wrong with it
+    return found.st_mtime_ns, found.st_size
+
+
+@functools.lru_cache(maxsize=4)
+def _tagger(topics_file: str, topics_stamp: tuple[int, int] | None, threshold: float, model_file: str,
+            model_stamp: tuple[int, int] | None) -> topics.Tagger:
+    rules = topics.load_rules(topics_file or None, default_threshold=threshold)
+    model = topics.load_model(Path(model_file)) if model_file else None
     return topics.Tagger(rules, model)
 
 

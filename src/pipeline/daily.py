@@ -148,15 +148,21 @@ def crawl(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
     """
     env = {**os.environ, **cfg.as_env()}
     cleaner: PageCleaner | None = PageCleaner(out, source, cfg.language_seed)
-    with subprocess.Popen(crawl_argv(cfg, source, out, run_id, day, backfill_days), env=env,
-                          stdin=subprocess.DEVNULL) as proc:
-        while proc.poll() is None:
-            cleaner = _clean_step(cleaner, source)
-            if cleaner is None or not cleaner.cleaned_last:
-                time.sleep(CLEAN_POLL_SECONDS)
-    cleaner = _clean_step(cleaner, source)
-    if cleaner is not None:
-        cleaner.close()
+    try:
+        with subprocess.Popen(crawl_argv(cfg, source, out, run_id, day, backfill_days), env=env,
+                              stdin=subprocess.DEVNULL) as proc:
+            try:
+                while proc.poll() is None:
+                    cleaner = _clean_step(cleaner, source)
+                    if cleaner is None or not cleaner.cleaned_last:
+                        time.sleep(CLEAN_POLL_SECONDS)
+            except BaseException:
+                proc.kill()  # interrupted (Ctrl-C, a cancelled task): no crawl outlives its run
+                raise
+        cleaner = _clean_step(cleaner, source)  # the pages written after the last step
+    finally:
+        if cleaner is not None:
+            cleaner.close()
     return proc.returncode
 
 

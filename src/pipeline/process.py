@@ -134,7 +134,7 @@ class PageCleaner:
         self.source, self.seed = source, seed
         self._offset = 0
         self.cleaned_last = 0  # pages the last step cleaned
-        # a new file for every crawl: a retried crawl rewrites pages.jsonl and its WARC from the start
+        # a new file for every crawl: a retried crawl writes pages.jsonl anew (and appends to its WARC)
         self._out = (crawl_dir / CLEANED_FILE).open("w", encoding="utf-8")
 
     def step(self) -> int:

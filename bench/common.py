@@ -67,6 +67,15 @@ def best_of(fn: Callable[[], Any], repeat: int) -> float:
     return min(timed(fn)[0] for _ in range(max(repeat, 1)))
 
 
+def warm_story_sketching() -> None:
+    """Load what story grouping imports on first use (datasketch, SciPy: ~0.4 s) before any timed region."""
+    import numpy as np
+
+    from pipeline.story_reading import minhash_values
+
+    minhash_values(np.arange(8, dtype=np.uint32))
+
+
 def peak_rss_mb() -> dict[str, float]:
     """Peak resident set size of this process and of its largest waited-for child, in MiB (Linux: KiB units)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -16,14 +15,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pipeline import logs, stories, topics, warehouse
 from pipeline import sources as sources_mod
+from pipeline import stories, topics, warehouse
 from pipeline.process import PageCleaner, build_batch
 from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.warehouse import search
-
-log = logging.getLogger("veille.run")
 
 # How long a crawl's cleaner waits when the crawl has written no new page.
 CLEAN_POLL_SECONDS = 0.2
@@ -147,36 +144,18 @@ def crawl(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
     (process.PageCleaner), so the load after it is left with stories, topics and the merge.
     """
     env = {**os.environ, **cfg.as_env()}
-    cleaner: PageCleaner | None = PageCleaner(out, source, cfg.language_seed)
-    try:
+    with PageCleaner(out, source, cfg.language_seed) as cleaner:
         with subprocess.Popen(crawl_argv(cfg, source, out, run_id, day, backfill_days), env=env,
                               stdin=subprocess.DEVNULL) as proc:
             try:
                 while proc.poll() is None:
-                    cleaner = _clean_step(cleaner, source)
-                    if cleaner is None or not cleaner.cleaned_last:
+                    if not cleaner.step():
                         time.sleep(CLEAN_POLL_SECONDS)
             except BaseException:
                 proc.kill()  # interrupted (Ctrl-C, a cancelled task): no crawl outlives its run
                 raise
-        cleaner = _clean_step(cleaner, source)  # the pages written after the last step
-    finally:
-        if cleaner is not None:
-            cleaner.close()
+        cleaner.step()  # the pages written after the last step
     return proc.returncode
-
-
-def _clean_step(cleaner: PageCleaner | None, source: Source) -> PageCleaner | None:
-    """One cleaning step; a cleaner that fails is dropped (the load cleans what it left), never the crawl."""
-    if cleaner is None:
-        return None
-    try:
-        cleaner.step()
-    except Exception as exc:  # noqa: BLE001 - an optimisation must not fail the crawl; the load repeats the work
-        logs.event(log, logging.WARNING, "clean-during-crawl-failed", source=source.id, error=repr(exc))
-        cleaner.close()
-        return None
-    return cleaner
 
 
 def load(cfg: Settings, source: Source, out: Path, run_id: str, day: date) -> SourceResult:

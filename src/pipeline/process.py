@@ -127,18 +127,37 @@ class PageCleaner:
     The crawl flushes each WARC record before its pages.jsonl line, so a complete line's record is
     readable. The load then finds the cleaning done (read_cleaned) and only groups, tags and merges;
     anything missing from the file (a page written after the last step, a failed read) is cleaned there.
+    A step that fails stops the cleaner, never the crawl: the load repeats the work.
     """
 
     def __init__(self, crawl_dir: Path, source: Source, seed: int) -> None:
         self.pages = crawl_dir / "pages.jsonl"
         self.source, self.seed = source, seed
         self._offset = 0
-        self.cleaned_last = 0  # pages the last step cleaned
         # a new file for every crawl: a retried crawl writes pages.jsonl anew (and appends to its WARC)
         self._out = (crawl_dir / CLEANED_FILE).open("w", encoding="utf-8")
 
+    def __enter__(self) -> PageCleaner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._out.close()
+
     def step(self) -> int:
         """Clean the article pages of every complete line written since the last step; how many."""
+        if self._out.closed:
+            return 0
+        try:
+            return self._step()
+        except Exception as exc:  # noqa: BLE001 - an optimisation must not fail the crawl
+            log.warning("%s: cleaning during the crawl stopped, the load cleans the rest: %r", self.source.id, exc)
+            self._out.close()
+            return 0
+
+    def _step(self) -> int:
         try:
             with self.pages.open("rb") as lines:
                 lines.seek(self._offset)
@@ -162,11 +181,7 @@ class PageCleaner:
                                        ensure_ascii=False) + "\n")
             done += 1
         self._out.flush()
-        self.cleaned_last = done
         return done
-
-    def close(self) -> None:
-        self._out.close()
 
 
 def read_cleaned(crawl_dir: Path) -> dict[str, tuple[dict[str, Any] | None, str | None]]:

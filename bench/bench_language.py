@@ -11,7 +11,7 @@ with no prior (as `veille eval language`), with the true language as the edition
 a wrong prior (English, or French for English text), which shows whether a wrong declaration
 overrides clear text. Long text: MasakhaNEWS articles and `passage`s of six consecutive SIB-200
 sentences (every language); --long-trials times and scores them with each number of langdetect
-trials (language.LONG_TRIALS; 3 was chosen with --split train). Parameters are chosen on
+trials (language.LONG_TRIALS; 1 was chosen with --split train). Parameters are chosen on
 --split train; dev is for reporting.
 """
 

@@ -5,8 +5,8 @@ templates, from article texts recombined from real sentences (the same draw
 as bench/make_mirror.py, so every article is distinct). One phase runs per
 process so that each reports its own peak RSS:
 
-    .venv/bin/python bench/bench_processing.py --phase trafilatura [--articles 2000] [--shared /work/shared]
-    .venv/bin/python bench/bench_processing.py --phase pipeline [--articles 2000] [--workers 2]
+    .venv/bin/python bench/bench_processing.py --phase trafilatura [--articles 10000] [--shared /work/shared]
+    .venv/bin/python bench/bench_processing.py --phase pipeline [--articles 10000] [--workers 2]
 
 The last stdout line is a JSON object (bench/run.py reads it).
 """
@@ -191,7 +191,7 @@ def run_pipeline(pages: list[Page], workers: int, chunksize: int,
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--phase", choices=("trafilatura", "pipeline"), required=True)
-    ap.add_argument("--articles", type=int, default=2000)
+    ap.add_argument("--articles", type=int, default=10_000)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding SIB-200 and the seeds")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--chunksize", type=int, default=16)

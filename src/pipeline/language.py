@@ -20,8 +20,12 @@ from pipeline.language_words import log_likelihoods, vocabulary, words
 # there, so short text goes to lingua (blended with langdetect up to LONG_TEXT letters).
 LONG_TEXT = 200          # letters from which langdetect alone is trusted when it is confident
 SHORT_TEXT = 60          # letters under which lingua alone is asked (titles, snippets)
-SAMPLE_CHARS = 2000      # the opening of an article gives the same answer as all of it (MasakhaNEWS)
-LONG_TRIALS = 3          # langdetect trials on long text: 1-7 answered alike on train (bench_language --long-trials)
+# The opening of an article gives the same answer as all of it: on 550 MasakhaNEWS articles and 2,320
+# six-sentence SIB-200 passages (train, all languages) 400 to 2,000 characters and 1 or 3 trials all scored
+# 1.0000, and alike on dev (0.9990); 600 characters and 1 trial cost 0.2 ms an article where 2,000 and 3
+# cost 0.43 ms (bench/bench_processing.py pages), leaving room for a dateline or a quote in another language.
+SAMPLE_CHARS = 600
+LONG_TRIALS = 1          # langdetect trials on long text (bench_language --long-trials)
 _LINGUA_WEIGHT = 0.9     # lingua's share between SHORT_TEXT and LONG_TEXT (0.8-1.0 tried on SIB-200 train)
 _FLOOR = 1e-4            # a language a detector rules out can still win on strong word evidence
 _WORD_WEIGHT = 0.6       # word log-likelihoods against detector log-probabilities (2-fold CV, SIB-200 train)

@@ -131,3 +131,23 @@ def test_an_unreadable_archive_is_left_for_the_load(crawl: Crawl, tmp_path: Path
     finally:
         cleaner.close()
     assert process.read_cleaned(copy) == {}
+
+
+def test_the_crawl_tags_its_articles_for_the_load(crawl: Crawl, monkeypatch: pytest.MonkeyPatch) -> None:
+    # daily.crawl hands the cleaner the load's tagger: the load's tag calls are answered from its memory
+    tagger = daily.tagger(crawl.cfg)
+    computed: list[int] = []
+    real = tagger.tag_batch
+
+    def counting(items: Any) -> Any:
+        computed.append(len(items))
+        return real(items)
+
+    monkeypatch.setattr(tagger, "tag_batch", counting)
+    batch = _batch(crawl)
+    assert batch.rows["articles"], "the demo mirror gives this source articles to tag"
+    assert computed == []
+    # and what it remembered is what tagging gives
+    monkeypatch.setattr(tagger, "_memo", {})
+    assert _batch(crawl).rows["article_topics"] == batch.rows["article_topics"]
+    assert sum(computed) == len(batch.rows["articles"])

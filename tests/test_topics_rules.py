@@ -256,3 +256,23 @@ def test_the_run_builds_its_tagger_once_per_version_of_the_file(tmp_path: Path) 
     path.unlink()
     with pytest.raises(RulesError):
         daily.tagger(cfg)
+
+
+def test_a_tagger_remembers_what_it_tagged(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.topics import Tagger, tagging
+
+    tagger = Tagger(load_rules())
+    title, text = "Intelligence artificielle", "L'intelligence artificielle et l'économie numérique progressent."
+    first = tagger.tag(title, text, "fr")
+    assert first, "the default rules tag this text"
+    first[0].evidence.append("changed by the caller")   # a caller's change must not reach the next caller
+    monkeypatch.setattr(tagger, "tag_batch", lambda items: pytest.fail("tagged again"))
+    again = tagger.tag(title, text, "fr")
+    assert "changed by the caller" not in again[0].evidence
+    assert [m.topic for m in again] == [m.topic for m in first]
+    # another text (or language) is another question
+    monkeypatch.undo()
+    monkeypatch.setattr(tagging, "MEMO_LIMIT", 2)
+    assert tagger.tag(title, text, "en") is not None
+    assert tagger.tag("Football", "Le match de football a fini sur un nul.", "fr") == []
+    assert len(tagger._memo) == 2  # bounded: the oldest went first

@@ -141,10 +141,11 @@ def crawl(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
     """Run one source's crawl in its own process (Scrapy's reactor cannot restart); its exit status.
 
     While the crawl waits on the network, this process cleans the article pages it has written
-    (process.PageCleaner), so the load after it is left with stories, topics and the merge.
+    (process.PageCleaner) and tags them with the load's tagger, so the load after it is left with stories
+    and the merge.
     """
     env = {**os.environ, **cfg.as_env()}
-    with PageCleaner(out, source, cfg.language_seed) as cleaner:
+    with PageCleaner(out, source, cfg.language_seed, tagger(cfg)) as cleaner:
         with subprocess.Popen(crawl_argv(cfg, source, out, run_id, day, backfill_days), env=env,
                               stdin=subprocess.DEVNULL) as proc:
             try:

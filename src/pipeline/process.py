@@ -125,14 +125,15 @@ class PageCleaner:
     """Cleans a crawl's article pages while the crawl is still writing them, into CLEANED_FILE.
 
     The crawl flushes each WARC record before its pages.jsonl line, so a complete line's record is
-    readable. The load then finds the cleaning done (read_cleaned) and only groups, tags and merges;
-    anything missing from the file (a page written after the last step, a failed read) is cleaned there.
+    readable. The load then finds the cleaning done (read_cleaned) and, when the cleaner was given the
+    load's tagger, the tags too (the tagger remembers them), and only groups and merges; anything missing
+    (a page written after the last step, a failed read) is cleaned and tagged there.
     A step that fails stops the cleaner, never the crawl: the load repeats the work.
     """
 
-    def __init__(self, crawl_dir: Path, source: Source, seed: int) -> None:
+    def __init__(self, crawl_dir: Path, source: Source, seed: int, tagger: Tagger | None = None) -> None:
         self.pages = crawl_dir / "pages.jsonl"
-        self.source, self.seed = source, seed
+        self.source, self.seed, self.tagger = source, seed, tagger
         self._offset = 0
         # a new file for every crawl: a retried crawl writes pages.jsonl anew (and appends to its WARC)
         self._out = (crawl_dir / CLEANED_FILE).open("w", encoding="utf-8")
@@ -177,6 +178,9 @@ class PageCleaner:
             article, reason = clean_page(page, self.source, self.seed)
             if reason is not None and reason.startswith(_UNREADABLE):
                 continue  # the load tries again
+            if article is not None and self.tagger is not None:
+                # the answer stays in the tagger, where build_batch's identical call finds it
+                self.tagger.tag(article["title"] or "", article["text"], article["language"])
             self._out.write(json.dumps({"key": page_key(page), "article": article, "reason": reason},
                                        ensure_ascii=False) + "\n")
             done += 1

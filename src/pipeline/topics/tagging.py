@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -11,6 +14,10 @@ if TYPE_CHECKING:
     from pipeline.topics.model import TopicModel
 
 Item = tuple[str, str, str | None]
+
+# Articles whose tags one Tagger remembers (`Tagger.tag`): a daily run tags each new article while its
+# crawl waits on the network, and its load asks again; a run's new articles fit many times over.
+MEMO_LIMIT = 20_000
 
 
 class TaggingError(ValueError):
@@ -40,6 +47,9 @@ class Tagger:
                                        f"(labels: {', '.join(model.labels)})")
         self._model_evidence = rules is None or any(t.model is not None and t.combine != "rules"
                                                     for t in rules.topics)
+        # tags are a pure function of the text and of this tagger's rules and model, which never change
+        self._memo: dict[bytes, list[TopicMatch]] = {}
+        self._memo_lock = threading.Lock()
 
     @property
     def version(self) -> str:
@@ -47,8 +57,18 @@ class Tagger:
         return self.rules.version if self.rules is not None else "model"
 
     def tag(self, title: str, text: str, language: str | None = None) -> list[TopicMatch]:
-        """Topics of one article, best first."""
-        return self.tag_batch([(title, text, language)])[0]
+        """Topics of one article, best first; an article tagged before is answered from memory."""
+        key = hashlib.blake2b(repr((title, text, language)).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._memo_lock:
+            found = self._memo.get(key)
+        if found is None:
+            found = self.tag_batch([(title, text, language)])[0]
+            with self._memo_lock:
+                while len(self._memo) >= MEMO_LIMIT:
+                    del self._memo[next(iter(self._memo))]  # the oldest first
+                self._memo[key] = found
+        # copies: what a caller does to its matches must not reach the next caller
+        return [copy.deepcopy(m) for m in found]
 
     def tag_batch(self, items: Sequence[Item]) -> list[list[TopicMatch]]:
         """Topics of each (title, text, language), best first."""

@@ -188,3 +188,15 @@ def test_long_text_asks_langdetect_for_long_trials(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(language, "_langdetect_probs", spy)
     assert detect(" ".join(_rows("fra_Latn")))[0] == "fr"
     assert asked == [language.LONG_TRIALS]
+
+
+def test_a_word_cut_at_the_end_counts_as_the_start_of_a_word() -> None:
+    from pipeline.language_words import log_likelihoods
+
+    # "ha" whole is Italian (or Spanish); cut from "has"/"have"/"had" it is English too
+    cut = log_likelihoods("Network Rail ha", {"en", "it"})
+    whole = log_likelihoods("Network Rail ha.", {"en", "it"})
+    assert cut["en"] - cut["it"] > whole["en"] - whole["it"] + 2
+    # a last word no table word starts with is no evidence, and alone it is no text to score
+    assert log_likelihoods("zzqx", {"en", "it"}) == {}
+    assert log_likelihoods("the zzqx", {"en", "it"}) == log_likelihoods("the zzqx.", {"en", "it"})

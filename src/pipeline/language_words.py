@@ -79,17 +79,38 @@ def vocabulary() -> frozenset[str]:
     return _table()[0]
 
 
+@lru_cache(maxsize=4096)
+def _prefix(start: str) -> dict[str, float] | None:
+    """log P(a word begins with `start` | language) from the table's words; None when none of them does."""
+    vocab, seen, unseen = _table()
+    matching = [w for w in vocab if w.startswith(start)]
+    if not matching:
+        return None
+    # the words' smoothed probabilities added up, less the smoothing each added beyond the first
+    return {code: math.log(sum(math.exp(table.get(w, unseen[code])) for w in matching)
+                           - (len(matching) - 1) * math.exp(unseen[code]))
+            for code, table in seen.items()}
+
+
 def log_likelihoods(text: str, languages: set[str] | frozenset[str]) -> dict[str, float]:
     """Sum of log P(word | language) over the text's known words, for each of `languages`.
 
+    A text that ends on a letter may have been cut there (a snippet, a truncated title): its last
+    word counts as the start of a word ("ha" as has/have/had, not as the Italian word).
     Languages without a table get the mean of the others, i.e. no evidence either way;
     an empty dict when the text has none of the vocabulary's words.
     """
     vocab, seen, unseen = _table()
-    known = [w for w in words(text) if w in vocab]
-    if not known:
+    found = words(text)
+    cut = found[-1] if found and text.rstrip() == text and text[-1:].isalpha() else None
+    if cut is not None:
+        found = found[:-1]
+    known = [w for w in found if w in vocab]
+    prefix = _prefix(cut) if cut is not None else None
+    if not known and prefix is None:
         return {}
-    scored = {code: sum(seen[code].get(w, unseen[code]) for w in known) for code in languages if code in seen}
+    scored = {code: sum(seen[code].get(w, unseen[code]) for w in known) + (prefix[code] if prefix else 0.0)
+              for code in languages if code in seen}
     if not scored:
         return {}
     neutral = sum(scored.values()) / len(scored)

@@ -74,3 +74,18 @@ def test_daily_flow_runs_against_a_local_prefect_server(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def test_cli_flow_runs_send_heartbeats_only_to_a_real_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a temporary server dies with the process, and waiting for the heartbeat thread cost a second a flow
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    from pipeline.cli.run_cmds import flow_settings
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    default = get_current_settings().flows.heartbeat_frequency
+    assert default is not None
+    with temporary_settings(updates={PREFECT_API_URL: None}), flow_settings():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}), flow_settings():
+        assert get_current_settings().flows.heartbeat_frequency == default

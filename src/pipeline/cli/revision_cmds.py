@@ -15,7 +15,7 @@ from pipeline.cli.common import BadInput, add_command, load_settings, parse_day
 
 def cmd_revisit(args: argparse.Namespace) -> int:
     from pipeline import sources as sources_mod
-    from pipeline.cli.run_cmds import prefect_environment
+    from pipeline.cli.run_cmds import flow_settings, prefect_environment
 
     cfg = load_settings(args, mirror=args.mirror)
     try:
@@ -26,8 +26,9 @@ def cmd_revisit(args: argparse.Namespace) -> int:
     os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
     from flows.maintenance import revisit_flow
 
-    result: dict[str, Any] = revisit_flow(sources=chosen, mirror=cfg.mirror or None,
-                                          config=getattr(args, "config", None), db=cfg.db)
+    with flow_settings():
+        result: dict[str, Any] = revisit_flow(sources=chosen, mirror=cfg.mirror or None,
+                                              config=getattr(args, "config", None), db=cfg.db)
     print(f"warehouse: {result['db']}")
     failed = [s for s in result["sources"] if s.get("error")]
     return 1 if failed and len(failed) == len(result["sources"]) else 0

@@ -70,7 +70,7 @@ def best_of(fn: Callable[[], Any], repeat: int) -> float:
 def warm_story_sketching() -> None:
     """Load what story grouping loads on first use before any timed region.
 
-    datasketch and SciPy (~0.4 s) and the CC-CEDICT dictionary Chinese editions are glossed with
+    The sketches' hash family and the CC-CEDICT dictionary Chinese editions are glossed with
     (~0.3 s): once per process, like the language models, so not part of a per-article figure.
     """
     import numpy as np

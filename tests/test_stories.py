@@ -233,13 +233,14 @@ def test_normalise_and_hash_fold_trivial_formatting() -> None:
 def test_numpy_minhash_equals_datasketch() -> None:
     from datasketch import MinHash
 
-    from pipeline.story_reading import NUM_PERM, minhash_values
+    from pipeline.story_reading import NUM_PERM, SEED, minhash_values
     from pipeline.textnorm import shingle_hashes
 
-    shingles = shingle_hashes(normalise_text(SEEDS[0]))
-    sketch = MinHash(num_perm=NUM_PERM, seed=7, hashfunc=lambda v: v)
-    sketch.update_batch(shingles.tolist())
-    assert (sketch.hashvalues == minhash_values(shingles)).all()
+    for text in SEEDS:
+        shingles = shingle_hashes(normalise_text(text))
+        sketch = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=lambda v: v)
+        sketch.update_batch(shingles.tolist())
+        assert (sketch.hashvalues == minhash_values(shingles)).all()
 
 
 def test_translation_invariant_features() -> None:

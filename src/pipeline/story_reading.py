@@ -36,6 +36,7 @@ from pipeline.translation_gloss import gloss_codes, no_gloss
 log = logging.getLogger("pipeline.stories")
 
 NUM_PERM = 96
+SEED = 7                # the sketches' seed (datasketch's MinHash(seed=...))
 MIN_SHINGLES = 8
 # Texts shorter than this (normalised) are too generic to call exact copies.
 MIN_EXACT_CHARS = 40
@@ -116,21 +117,21 @@ def outlet_family(source: str | None) -> str | None:
 
 @functools.cache
 def _permutations() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
-    """datasketch's hash family (its default "affine32" scheme and its permutations for this seed).
+    """datasketch's hash family: its default "affine32" scheme and its permutations for this seed.
 
-    The sketches below are the values `MinHash.update_batch` computes, done on one array per article
-    instead of one Python call per shingle (a test checks they are equal). Imported on first use:
-    datasketch loads SciPy (~43 MB), which a daily run's crawl phase has no use for.
+    Drawn as datasketch 2.0's `MinHash._init_permutations` draws them (odd multipliers, then offsets,
+    from `RandomState(seed)`); tests/test_stories.py checks the sketches equal datasketch's own. Not
+    taken from datasketch at run time: importing it loads SciPy (0.48 s and ~43 MB), the largest cost
+    of a daily run's first load.
     """
-    from datasketch import MinHash
-
-    template = MinHash(num_perm=NUM_PERM, seed=7)
-    a, b = (np.asarray(v, dtype=np.uint32) for v in template.permutations)
+    draw = np.random.RandomState(SEED)
+    a = draw.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
     return a, b
 
 
 def minhash_values(shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
-    """The MinHash signature datasketch gives these shingle hashes (identity hash function, seed 7)."""
+    """The MinHash signature datasketch gives these shingle hashes (identity hash function, seed SEED)."""
     h = shingles.astype(np.uint32)
     with np.errstate(over="ignore"):
         # MurmurHash3's 32-bit finaliser, as datasketch pre-mixes inputs, then h -> a*h + b mod 2^32

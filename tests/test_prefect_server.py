@@ -89,3 +89,41 @@ def test_cli_flow_runs_send_heartbeats_only_to_a_real_server(monkeypatch: pytest
         assert get_current_settings().flows.heartbeat_frequency is None
     with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}), flow_settings():
         assert get_current_settings().flows.heartbeat_frequency == default
+
+
+def test_temporary_server_boots_answers_and_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.prefect_server import TemporaryServer
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    server = TemporaryServer()
+    try:
+        # the URL is in the environment at once, before the server answers: Prefect finds it when imported
+        assert os.environ["PREFECT_API_URL"] == server.api
+        api = server.ready()
+        with urllib.request.urlopen(api + "/health", timeout=5) as r:
+            assert r.status == 200
+        proc = server.proc
+    finally:
+        server.stop()
+    assert proc is not None and proc.poll() is not None
+    assert "PREFECT_API_URL" not in os.environ
+
+
+def test_a_configured_prefect_api_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.prefect_server import api_configured
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert not api_configured(tmp_path)
+    (home / "profiles.toml").write_text('[profiles.default]\nPREFECT_API_URL = "http://10.0.0.5:4200/api"\n')
+    assert api_configured(tmp_path)
+    (home / "profiles.toml").unlink()
+    (tmp_path / "prefect.toml").write_text('[api]\nurl = "http://10.0.0.5:4200/api"\n')
+    assert api_configured(tmp_path)
+    (tmp_path / "prefect.toml").unlink()
+    monkeypatch.setenv("PREFECT_API_URL", "http://10.0.0.5:4200/api")
+    assert api_configured(tmp_path)

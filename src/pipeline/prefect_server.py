@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -53,6 +55,98 @@ def local_server(port: int) -> Iterator[str]:
             proc.wait(timeout=30)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def api_configured(cwd: Path | None = None) -> bool:
+    """Whether Prefect may be set to use a server already (environment, profile or a settings file here)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    here = cwd or Path.cwd()
+    places = {Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml"): "PREFECT_API_URL",
+              here / ".env": "PREFECT_API_URL", here / "prefect.toml": "", here / "pyproject.toml": "[tool.prefect"}
+    for path, mark in places.items():
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if mark in text:  # "" : the file alone may set it
+            return True
+    return False
+
+
+class TemporaryServer:
+    """The Prefect API of one CLI process's flow runs, started before Prefect is imported.
+
+    Prefect starts this same server by itself (uvicorn on its API factory, UI off) at its first API call,
+    and only then: started first, it boots (~3.6 s, mostly imports) while the CLI imports the flows
+    (~1.5 s). Its URL is in the environment from the start, so every part of Prefect finds it.
+    """
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.api = ""
+        self._launch()
+
+    def _launch(self) -> None:
+        port = _free_port()
+        self.api = f"http://127.0.0.1:{port}/api"
+        os.environ["PREFECT_API_URL"] = self.api
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+               "PREFECT__SERVER_FINAL": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+                                      "--host", "127.0.0.1", "--port", str(port), "--log-level", "error",
+                                      "--lifespan", "on"], env=env, stdin=subprocess.DEVNULL)
+
+    def ready(self, timeout: float = START_TIMEOUT) -> str:
+        """The API URL once the server answers its health check."""
+        assert self.proc is not None, "stopped"
+        deadline = time.monotonic() + timeout
+        relaunched = 0
+        while not _healthy(self.api):
+            code = self.proc.poll()
+            if code == 3 and relaunched < 3:  # uvicorn's "address in use": another process took the port
+                relaunched += 1
+                self._launch()
+                continue
+            if code is not None:
+                raise RuntimeError(f"the temporary Prefect server exited with status {code}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the temporary Prefect server did not answer on {self.api} within {timeout:.0f}s")
+            time.sleep(0.1)
+        return self.api
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        if os.environ.get("PREFECT_API_URL") == self.api:
+            del os.environ["PREFECT_API_URL"]
+
+
+_temporary: TemporaryServer | None = None
+
+
+def temporary_server() -> TemporaryServer | None:
+    """This process's temporary server (started on the first call, stopped at exit); None when Prefect is
+    set to use a server of its own."""
+    global _temporary
+    if _temporary is None and not api_configured():
+        _temporary = TemporaryServer()
+        atexit.register(_temporary.stop)
+    return _temporary
 
 
 def set_concurrency_limit(api: str, tag: str, limit: int, wait: float = 60.0) -> bool:

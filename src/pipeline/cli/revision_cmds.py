@@ -15,7 +15,7 @@ from pipeline.cli.common import BadInput, add_command, load_settings, parse_day
 
 def cmd_revisit(args: argparse.Namespace) -> int:
     from pipeline import sources as sources_mod
-    from pipeline.cli.run_cmds import flow_settings, prefect_environment
+    from pipeline.cli.run_cmds import flow_settings, prefect_environment, start_prefect_api
 
     cfg = load_settings(args, mirror=args.mirror)
     try:
@@ -24,9 +24,10 @@ def cmd_revisit(args: argparse.Namespace) -> int:
         raise BadInput(str(exc.args[0] if exc.args else exc)) from exc
     prefect_environment(cfg)
     os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
+    server = start_prefect_api()  # boots while the flow is imported
     from flows.maintenance import revisit_flow
 
-    with flow_settings():
+    with flow_settings(server):
         result: dict[str, Any] = revisit_flow(sources=chosen, mirror=cfg.mirror or None,
                                               config=getattr(args, "config", None), db=cfg.db)
     print(f"warehouse: {result['db']}")

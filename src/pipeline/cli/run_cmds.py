@@ -10,10 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.common import BadInput, add_command, load_settings, parse_day
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.prefect_server import TemporaryServer
 
 
 def _fetch_flags(p: argparse.ArgumentParser) -> None:
@@ -30,17 +33,26 @@ def prefect_environment(cfg: Settings) -> None:
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 
+def start_prefect_api() -> TemporaryServer | None:
+    """Start this process's temporary Prefect server unless one is configured (call before importing flows)."""
+    from pipeline.prefect_server import temporary_server
+
+    return temporary_server()
+
+
 @contextmanager
-def flow_settings() -> Iterator[None]:
-    """Prefect settings for flow runs started by the CLI (imports Prefect: call after prefect_environment)."""
+def flow_settings(server: TemporaryServer | None = None) -> Iterator[None]:
+    """Prefect settings for flow runs started by the CLI, on `server` when it is this process's own."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 
-    if get_current_settings().api.url:
+    if server is not None:
+        server.ready()
+    elif get_current_settings().api.url:
         yield  # a real server: heartbeats let it mark a run whose process died as crashed
         return
-    # The temporary server Prefect starts lives and dies with this process: nobody reads the
-    # heartbeats. And the engine waits for its heartbeat thread, which sleeps a second at a
-    # time, at the end of every flow run: a trivial flow took 1.07 s with them, 0.10 s without.
+    # A temporary server (ours or the one Prefect starts) lives and dies with this process: nobody
+    # reads the heartbeats. And the engine waits for its heartbeat thread, which sleeps a second at
+    # a time, at the end of every flow run: a trivial flow took 1.07 s with them, 0.10 s without.
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
 
@@ -50,6 +62,7 @@ def run_daily(cfg: Settings, args: argparse.Namespace, as_of: str | None, mirror
     """One run of the daily flow (imports Prefect here, not at CLI start)."""
     prefect_environment(cfg)
     os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
+    server = start_prefect_api()  # boots while the flows are imported
     from pipeline import sources as sources_mod
 
     try:
@@ -60,7 +73,7 @@ def run_daily(cfg: Settings, args: argparse.Namespace, as_of: str | None, mirror
 
     config = getattr(args, "config", None)
     use_mirror = mirror or cfg.mirror or None
-    with flow_settings():
+    with flow_settings(server):
         if backfill_days:
             done: dict[str, Any] = backfill_flow(days=backfill_days, as_of=as_of, sources=chosen, mirror=use_mirror,
                                                  config=config, db=cfg.db)

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_SHARED, emit, peak_rss_mb, warm_story_sketching  # noqa: E402  (sibling bench module)
+from common import DEFAULT_SHARED, emit, peak_rss_mb, warm_story_reading  # noqa: E402  (sibling bench module)
 from make_demo_mirror import TAGS, article_url, paragraphs_from, section_for, title_from  # noqa: E402
 from make_mirror import FIRST_DAY, NOTE, sentence_pools  # noqa: E402
 
@@ -122,7 +122,7 @@ def _warm(pages: list[Page]) -> None:
     _setup()
     for page in pages:
         process_page(page)
-    warm_story_sketching()
+    warm_story_reading()
 
 
 def _worker_init(warm_pages: list[Page], barrier: Any) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_SHARED, emit, peak_rss_mb, warm_story_sketching  # noqa: E402  (sibling bench module)
+from common import DEFAULT_SHARED, emit, peak_rss_mb, warm_story_reading  # noqa: E402  (sibling bench module)
 from eval_stories import synthetic  # noqa: E402
 
 from pipeline.stories import Doc, dedup  # noqa: E402
@@ -53,7 +53,7 @@ def main() -> int:
     print(f"generating {args.n:,} recombined articles", file=sys.stderr, flush=True)
     corpus = synthetic(args.shared, args.n, random.Random(args.seed))
     corpus_mb = current_rss_mb()
-    warm_story_sketching()
+    warm_story_reading()
     start = time.perf_counter()
     exact = exact_groups(corpus)
     exact_s = time.perf_counter() - start

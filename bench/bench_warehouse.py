@@ -36,7 +36,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_SHARED, emit, peak_rss_mb, warm_story_sketching  # noqa: E402  (sibling bench module)
+from common import DEFAULT_SHARED, emit, peak_rss_mb, warm_story_reading  # noqa: E402  (sibling bench module)
 from make_mirror import sentence_pools  # noqa: E402
 
 from pipeline import stories as stories_module  # noqa: E402
@@ -325,7 +325,7 @@ def growth(gen: Generator, db: Path, new: int, recent: int, sources: int, rnd: i
     """
     day = START + timedelta(days=DAYS + 10 * (rnd + 1))
     stories_module.forget_read_articles()  # what an earlier tier of this process read must not be reused here
-    warm_story_sketching()  # the first tier of a process must not pay the imports the others do not
+    warm_story_reading()  # the first tier of a process must not pay the imports the others do not
     _recent_layer(gen, db, recent, day, _round_prefix("recent", rnd))
     rows = _new_day(gen, new, recent, day, rnd)
     steps = {"read_window": 0.0, "assign_stories": 0.0, "merge_batch": 0.0, "open_close": 0.0, "checkpoint": 0.0}

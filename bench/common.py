@@ -67,7 +67,7 @@ def best_of(fn: Callable[[], Any], repeat: int) -> float:
     return min(timed(fn)[0] for _ in range(max(repeat, 1)))
 
 
-def warm_story_sketching() -> None:
+def warm_story_reading() -> None:
     """Load what story grouping loads on first use before any timed region.
 
     The sketches' hash family and the CC-CEDICT dictionary Chinese editions are glossed with

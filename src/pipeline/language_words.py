@@ -102,7 +102,7 @@ def log_likelihoods(text: str, languages: set[str] | frozenset[str]) -> dict[str
     """
     vocab, seen, unseen = _table()
     found = words(text)
-    cut = found[-1] if found and text.rstrip() == text and text[-1:].isalpha() else None
+    cut = found[-1] if found and text[-1:].isalpha() else None
     if cut is not None:
         found = found[:-1]
     known = [w for w in found if w in vocab]

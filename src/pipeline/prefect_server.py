@@ -69,14 +69,16 @@ def api_configured(cwd: Path | None = None) -> bool:
         return True
     home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
     here = cwd or Path.cwd()
-    places = {Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml"): "PREFECT_API_URL",
-              here / ".env": "PREFECT_API_URL", here / "prefect.toml": "", here / "pyproject.toml": "[tool.prefect"}
+    # each file, and what in it may set the API (None: the file alone may)
+    places: dict[Path, str | None] = {
+        Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml"): "PREFECT_API_URL",
+        here / ".env": "PREFECT_API_URL", here / "prefect.toml": None, here / "pyproject.toml": "[tool.prefect"}
     for path, mark in places.items():
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if mark in text:  # "" : the file alone may set it
+        if mark is None or mark in text:
             return True
     return False
 

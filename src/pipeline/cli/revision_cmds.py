@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import datetime, time
 from typing import Any
@@ -15,16 +14,14 @@ from pipeline.cli.common import BadInput, add_command, load_settings, parse_day
 
 def cmd_revisit(args: argparse.Namespace) -> int:
     from pipeline import sources as sources_mod
-    from pipeline.cli.run_cmds import flow_settings, prefect_environment, start_prefect_api
+    from pipeline.cli.run_cmds import flow_process, flow_settings
 
     cfg = load_settings(args, mirror=args.mirror)
     try:
         chosen = [s.id for s in sources_mod.select(args.sources or cfg.sources or None)]
     except KeyError as exc:
         raise BadInput(str(exc.args[0] if exc.args else exc)) from exc
-    prefect_environment(cfg)
-    os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
-    server = start_prefect_api()  # boots while the flow is imported
+    server = flow_process(cfg)
     from flows.maintenance import revisit_flow
 
     with flow_settings(server):

@@ -33,36 +33,43 @@ def prefect_environment(cfg: Settings) -> None:
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 
-def start_prefect_api() -> TemporaryServer | None:
-    """Start this process's temporary Prefect server unless one is configured (call before importing flows)."""
+def flow_process(cfg: Settings) -> TemporaryServer | None:
+    """Ready this process to run a flow: Prefect's environment, the settings for the crawl processes, and
+    the temporary Prefect server unless one is configured (call before importing flows: it boots meanwhile)."""
     from pipeline.prefect_server import temporary_server
 
+    prefect_environment(cfg)
+    os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
     return temporary_server()
 
 
 @contextmanager
 def flow_settings(server: TemporaryServer | None = None) -> Iterator[None]:
     """Prefect settings for flow runs started by the CLI, on `server` when it is this process's own."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
 
-    if server is not None:
-        server.ready()
-    elif get_current_settings().api.url:
+    if server is None and get_current_settings().api.url:
         yield  # a real server: heartbeats let it mark a run whose process died as crashed
         return
     # A temporary server (ours or the one Prefect starts) lives and dies with this process: nobody
     # reads the heartbeats. And the engine waits for its heartbeat thread, which sleeps a second at
     # a time, at the end of every flow run: a trivial flow took 1.07 s with them, 0.10 s without.
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    if server is not None:
+        updates[PREFECT_API_URL] = server.ready()  # its URL now, should it have moved to another port
+    with temporary_settings(updates=updates):
         yield
 
 
 def run_daily(cfg: Settings, args: argparse.Namespace, as_of: str | None, mirror: str | None,
               sources: str | None, backfill_days: int | None = None) -> dict[str, Any]:
     """One run of the daily flow (imports Prefect here, not at CLI start)."""
-    prefect_environment(cfg)
-    os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
-    server = start_prefect_api()  # boots while the flows are imported
+    server = flow_process(cfg)
     from pipeline import sources as sources_mod
 
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pipeline.urls import article_id, canonical_url
@@ -16,6 +16,7 @@ PARAMS = st.dictionaries(st.sampled_from(["id", "page", "q", "lang"]), st.text("
                          max_size=3)
 
 
+@example("french.news.cn", "/0/.", {})  # a trailing dot segment once left a slash the next pass removed
 @given(HOSTS, PATHS, PARAMS)
 def test_canonical_is_idempotent(host: str, path: str, params: dict[str, str]) -> None:
     query = "&".join(f"{k}={v}" for k, v in params.items())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -52,7 +52,9 @@ def _host(netloc: str, scheme: str) -> str:
 
 
 def _path(path: str) -> str:
-    segments = [s for s in path.split("/")]
+    # dot segments resolved first (RFC 3986, as urljoin does): w3lib resolves them later, and "/0/." would
+    # then end in a slash kept on the first pass and stripped on the next
+    segments = urljoin("/", path).split("/")
     # AMP variants: /amp/<path> and <path>/amp
     if len(segments) > 2 and segments[1].lower() == "amp":
         del segments[1]

@@ -200,3 +200,24 @@ def test_a_word_cut_at_the_end_counts_as_the_start_of_a_word() -> None:
     # a last word no table word starts with is no evidence, and alone it is no text to score
     assert log_likelihoods("zzqx", {"en", "it"}) == {}
     assert log_likelihoods("the zzqx", {"en", "it"}) == log_likelihoods("the zzqx.", {"en", "it"})
+
+
+def test_the_general_frequency_table_knows_everyday_words_the_short_table_lacks() -> None:
+    from pipeline.language_words import frequency_log_likelihoods, vocabulary
+
+    # neither word is among the 300 commonest of SIB-200 train, but both are everyday English
+    assert "theatre" not in vocabulary() and "programme" not in vocabulary()
+    scores = frequency_log_likelihoods("A theatre programme.", {"en", "it", "fr", "sw"})
+    assert max(scores, key=lambda code: scores[code]) == "en"
+    # Swahili has no list: it gets the mean of the others, neither evidence for nor against
+    listed = [scores[c] for c in ("en", "it", "fr")]
+    assert scores["sw"] == sum(listed) / len(listed)
+    # the last word of a text that may have been cut is not a whole word: left out
+    assert frequency_log_likelihoods("the theat", {"en", "it"}) == frequency_log_likelihoods("the.", {"en", "it"})
+    assert frequency_log_likelihoods("zzqx qqzx.", {"en", "it"}) == {}
+
+
+def test_everyday_english_words_decide_a_snippet_that_function_words_alone_did_not() -> None:
+    # misread before the general table (Italian and French): the words are English, the letters less so
+    assert detect("A theatre compa")[0] == "en"
+    assert detect("A UK programme")[0] == "en"

@@ -12,6 +12,14 @@ split (CC BY-SA 4.0, NLLB team / Adelani et al.), never from the dev split that
 `veille eval language` reports on:
 
     .venv/bin/python -m pipeline.language_words ../shared/data/topics/sib200
+
+Three hundred words of 700 sentences know the function words, not "theatre", "programme"
+or "former". A second, general table (`pipeline/data/language_frequencies.json`) holds the
+`FREQUENT_WORDS` commonest words of each language the detector names, with their
+frequencies from wordfreq 3.1.1 (books, subtitles, Wikipedia, news and web text; data
+CC BY-SA 4.0), as `frequency_log_likelihoods`. wordfreq is needed only to rebuild it:
+
+    pip install wordfreq==3.1.1 && .venv/bin/python -m pipeline.language_words --frequencies
 """
 
 from __future__ import annotations
@@ -25,8 +33,20 @@ from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 DATA_FILE = "language_words.json"
+FREQUENCY_FILE = "language_frequencies.json"
+# Per language: on SIB-200 train and MasakhaNEWS fewshot_50 snippets, 3,000 / 10,000 / all
+# (~30,000) words scored 0.962 / 0.964 / 0.966 over the nine goal languages, for a file of
+# 1 / 3 / 9 MB: 10,000 keeps most of it.
+FREQUENT_WORDS = 10_000
+# wordfreq's "small" lists stop at Zipf 1 (once per 100 million words): an unlisted word is at most that
+# frequent in the language
+_ZIPF_FLOOR = 1.0
+# the languages the detector can answer (pipeline.language) that wordfreq has a list for
+FREQUENCY_LANGUAGES = ("ar", "bg", "cs", "da", "de", "el", "en", "es", "fa", "fr", "he", "hi", "id", "it", "nl",
+                       "pl", "pt", "ro", "ru", "sv", "tr", "uk", "ur", "vi")
 # 300 per language is where the list is still mostly function words and frequent news
 # vocabulary; chosen by 2-fold cross-validation on the SIB-200 train split (100-1000 tried)
 TOP_WORDS = 300
@@ -117,16 +137,82 @@ def log_likelihoods(text: str, languages: set[str] | frozenset[str]) -> dict[str
     return {code: scored.get(code, neutral) for code in languages}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Rebuild the packaged table from a SIB-200 folder."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m pipeline.language_words SIB200_DIR", file=sys.stderr)
-        return 2
-    table = build(Path(args[0]))
-    out = Path(str(resources.files("pipeline"))) / "data" / DATA_FILE
+def build_frequencies(top: int = FREQUENT_WORDS) -> dict[str, Any]:
+    """The general table from wordfreq (imported here only: it is not needed to read the table)."""
+    from importlib.metadata import version
+
+    import wordfreq  # type: ignore[import-not-found,unused-ignore]
+
+    zipf: dict[str, dict[str, int]] = {}
+    for code in FREQUENCY_LANGUAGES:
+        listed = wordfreq.top_n_list(code, top, wordlist="small")
+        # deci-Zipf as integers: a third of the file, and in memory Python's shared small ints (a float per
+        # word cost 5 MB); a tenth of a Zipf unit is a 26% step in frequency, finer than the evidence needs
+        zipf[code] = {w: round(wordfreq.zipf_frequency(w, code, wordlist="small") * 10)
+                      for w in listed if WORD.fullmatch(w)}
+    return {"source": f"wordfreq {version('wordfreq')} 'small' lists (data CC BY-SA 4.0)", "top_words": top,
+            "zipf_floor": _ZIPF_FLOOR, "decizipf": zipf}
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, dict[str, int]]:
+    """Deci-Zipf of the general table's words per language; read on first use (short text only): ~30 MB resident."""
+    raw = json.loads(resources.files("pipeline").joinpath("data", FREQUENCY_FILE).read_text(encoding="utf-8"))
+    tables: dict[str, dict[str, int]] = raw["decizipf"]
+    return tables
+
+
+# Zipf z is log10 of a word's frequency per billion words: log P = ln(10) * (z - 9)
+_LN10_DECI = math.log(10) / 10
+_BILLION = 90   # 9 in deci-Zipf
+_UNLISTED = round(_ZIPF_FLOOR * 10)
+
+
+def frequency_log_likelihoods(text: str, languages: set[str] | frozenset[str]) -> dict[str, float]:
+    """Sum of log P(word | language) by the general table over the text's whole words.
+
+    A last word the text may have been cut in is left out (its frequency as a
+    word says nothing of the words it begins). Languages without a list get the
+    mean of the others; an empty dict when no word of the text is listed anywhere.
+    """
+    found = words(text)
+    if found and text[-1:].isalpha():
+        found = found[:-1]
+    tables = _frequencies()
+    if not any(w in table for w in found for table in tables.values()):
+        return {}
+    scored = {code: _LN10_DECI * sum(tables[code].get(w, _UNLISTED) - _BILLION for w in found)
+              for code in languages if code in tables}
+    if not scored:
+        return {}
+    neutral = sum(scored.values()) / len(scored)
+    return {code: scored.get(code, neutral) for code in languages}
+
+
+def _write(name: str, table: dict[str, Any]) -> Path:
+    out = Path(str(resources.files("pipeline"))) / "data" / name
     out.write_text(json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
                    encoding="utf-8")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rebuild a packaged table: the word counts from a SIB-200 folder, or the general one from wordfreq."""
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--frequencies"]:
+        try:
+            table = build_frequencies()
+        except ImportError:
+            print("the general table is built from wordfreq: pip install wordfreq==3.1.1", file=sys.stderr)
+            return 2
+        out = _write(FREQUENCY_FILE, table)
+        print(f"wrote {out} ({sum(len(t) for t in table['decizipf'].values())} words)")
+        return 0
+    if len(args) != 1:
+        print("usage: python -m pipeline.language_words SIB200_DIR | --frequencies", file=sys.stderr)
+        return 2
+    table = build(Path(args[0]))
+    out = _write(DATA_FILE, table)
     print(f"wrote {out} ({len(table['vocabulary'])} words)")  # type: ignore[arg-type]
     return 0
 

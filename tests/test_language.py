@@ -211,7 +211,7 @@ def test_the_general_frequency_table_knows_everyday_words_the_short_table_lacks(
     assert max(scores, key=lambda code: scores[code]) == "en"
     # Swahili has no list: it gets the mean of the others, neither evidence for nor against
     listed = [scores[c] for c in ("en", "it", "fr")]
-    assert scores["sw"] == sum(listed) / len(listed)
+    assert scores["sw"] == pytest.approx(sum(listed) / len(listed))
     # the last word of a text that may have been cut is not a whole word: left out
     assert frequency_log_likelihoods("the theat", {"en", "it"}) == frequency_log_likelihoods("the.", {"en", "it"})
     assert frequency_log_likelihoods("zzqx qqzx.", {"en", "it"}) == {}
@@ -221,3 +221,48 @@ def test_everyday_english_words_decide_a_snippet_that_function_words_alone_did_n
     # misread before the general table (Italian and French): the words are English, the letters less so
     assert detect("A theatre compa")[0] == "en"
     assert detect("A UK programme")[0] == "en"
+
+
+# Our own sentences, Spanish and Catalan saying the same (neighbours that share much of their vocabulary).
+_SPANISH = ("El gobierno regional aprobó ayer un plan para ampliar la red de fibra óptica en los pueblos del "
+            "interior. Según el consejero, las obras empezarán en primavera y costarán unos cuarenta millones de "
+            "euros. Los alcaldes piden que las escuelas y los centros de salud sean los primeros en conectarse, "
+            "porque muchos vecinos todavía no tienen una conexión estable.")
+_CATALAN = ("El govern regional va aprovar ahir un pla per ampliar la xarxa de fibra òptica als pobles de "
+            "l'interior. Segons el conseller, les obres començaran a la primavera i costaran uns quaranta milions "
+            "d'euros. Els alcaldes demanen que les escoles i els centres de salut siguin els primers a connectar-se, "
+            "perquè molts veïns encara no tenen una connexió estable.")
+
+
+def _langdetect_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from pipeline import language
+
+    calls: list[str] = []
+    real = language._langdetect_probs
+
+    def spy(text: str, seed: int, trials: int | None = None) -> dict[str, float]:
+        calls.append(text)
+        return real(text, seed, trials)
+
+    monkeypatch.setattr(language, "_langdetect_probs", spy)
+    return calls
+
+
+def test_long_text_in_the_declared_language_is_confirmed_by_its_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _langdetect_calls(monkeypatch)
+    french = " ".join(_rows("fra_Latn"))
+    assert detect(french, prior="fr") == ("fr", 0.999)
+    assert detect(_SPANISH, prior="es") == ("es", 0.999)
+    assert calls == []
+    # without a prior, or with <html lang> saying otherwise, the detectors are asked as before
+    assert detect(french)[0] == "fr"
+    assert detect(french, prior="fr", html_lang="en")[0] == "fr"
+    assert len(calls) == 2
+
+
+def test_words_of_another_language_are_not_confirmed_as_the_declared_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _langdetect_calls(monkeypatch)
+    # Catalan on a Spanish edition: the Catalan word list wins, so the detectors decide, and say so
+    assert detect(_CATALAN, prior="es")[0] == "ca"
+    assert detect(" ".join(_rows("fra_Latn")), prior="de")[0] == "fr"
+    assert len(calls) == 2

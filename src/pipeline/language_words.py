@@ -14,10 +14,12 @@ split (CC BY-SA 4.0, NLLB team / Adelani et al.), never from the dev split that
     .venv/bin/python -m pipeline.language_words ../shared/data/topics/sib200
 
 Three hundred words of 700 sentences know the function words, not "theatre", "programme"
-or "former". A second, general table (`pipeline/data/language_frequencies.json`) holds the
-`FREQUENT_WORDS` commonest words of each language the detector names, with their
-frequencies from wordfreq 3.1.1 (books, subtitles, Wikipedia, news and web text; data
-CC BY-SA 4.0), as `frequency_log_likelihoods`. wordfreq is needed only to rebuild it:
+or "former". A second, general table (`pipeline/data/language_frequencies.npz`) holds the
+`FREQUENT_WORDS` commonest words of each language the detector names, and of a few neighbours
+it does not (`RIVAL_LANGUAGES`), with their frequencies from wordfreq 3.1.1 (books, subtitles,
+Wikipedia, news and web text; data CC BY-SA 4.0): `frequency_log_likelihoods` scores short
+text with it, and `declared_margin` tells whether a long text's words are plainly those of the
+language its edition declares. wordfreq is needed only to rebuild it:
 
     pip install wordfreq==3.1.1 && .venv/bin/python -m pipeline.language_words --frequencies
 """
@@ -30,13 +32,17 @@ import math
 import re
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 DATA_FILE = "language_words.json"
-FREQUENCY_FILE = "language_frequencies.json"
+FREQUENCY_FILE = "language_frequencies.npz"
 # Per language: on SIB-200 train and MasakhaNEWS fewshot_50 snippets, 3,000 / 10,000 / all
 # (~30,000) words scored 0.962 / 0.964 / 0.966 over the nine goal languages, for a file of
 # 1 / 3 / 9 MB: 10,000 keeps most of it.
@@ -47,6 +53,10 @@ _ZIPF_FLOOR = 1.0
 # the languages the detector can answer (pipeline.language) that wordfreq has a list for
 FREQUENCY_LANGUAGES = ("ar", "bg", "cs", "da", "de", "el", "en", "es", "fa", "fr", "he", "hi", "id", "it", "nl",
                        "pl", "pt", "ro", "ru", "sv", "tr", "uk", "ur", "vi")
+# Neighbours of those that the detector never answers but whose text must not pass for a neighbour's
+# (Catalan for Spanish, Macedonian for Bulgarian or Russian, Norwegian for Danish, Slovak for Czech or
+# Polish, Slovenian and Serbo-Croatian, Malay for Indonesian): listed only so that they can win
+RIVAL_LANGUAGES = ("ca", "mk", "ms", "nb", "sh", "sk", "sl")
 # 300 per language is where the list is still mostly function words and frequent news
 # vocabulary; chosen by 2-fold cross-validation on the SIB-200 train split (100-1000 tried)
 TOP_WORDS = 300
@@ -138,28 +148,71 @@ def log_likelihoods(text: str, languages: set[str] | frozenset[str]) -> dict[str
 
 
 def build_frequencies(top: int = FREQUENT_WORDS) -> dict[str, Any]:
-    """The general table from wordfreq (imported here only: it is not needed to read the table)."""
+    """The general table from wordfreq (imported here only: it is not needed to read the table).
+
+    Saved as arrays (`numpy.savez_compressed`): the languages, the rivals, the words (UTF-8, one per
+    line) and a words x languages matrix of deci-Zipf values, _UNLISTED where a language does not list
+    the word. Deci-Zipf fits a byte, and a tenth of a Zipf unit is a 26% step in frequency, finer than
+    the evidence needs; read as arrays, the table costs no parsing and no object per value.
+    """
     from importlib.metadata import version
 
     import wordfreq  # type: ignore[import-not-found,unused-ignore]
 
-    zipf: dict[str, dict[str, int]] = {}
-    for code in FREQUENCY_LANGUAGES:
-        listed = wordfreq.top_n_list(code, top, wordlist="small")
-        # deci-Zipf as integers: a third of the file, and in memory Python's shared small ints (a float per
-        # word cost 5 MB); a tenth of a Zipf unit is a 26% step in frequency, finer than the evidence needs
-        zipf[code] = {w: round(wordfreq.zipf_frequency(w, code, wordlist="small") * 10)
-                      for w in listed if WORD.fullmatch(w)}
-    return {"source": f"wordfreq {version('wordfreq')} 'small' lists (data CC BY-SA 4.0)", "top_words": top,
-            "zipf_floor": _ZIPF_FLOOR, "decizipf": zipf}
+    languages = tuple(sorted(FREQUENCY_LANGUAGES + RIVAL_LANGUAGES))
+    rows: dict[str, int] = {}
+    cells: list[tuple[int, int, int]] = []
+    for column, code in enumerate(languages):
+        for word in wordfreq.top_n_list(code, top, wordlist="small"):
+            if WORD.fullmatch(word):
+                row = rows.setdefault(word, len(rows))
+                cells.append((row, column, round(wordfreq.zipf_frequency(word, code, wordlist="small") * 10)))
+    matrix = np.full((len(rows), len(languages)), _UNLISTED, dtype=np.uint8)
+    for row, column, value in cells:
+        matrix[row, column] = max(value, _UNLISTED)
+    return {"source": np.array(f"wordfreq {version('wordfreq')} 'small' lists, top {top} words per language "
+                               "(data CC BY-SA 4.0)"),
+            "languages": np.array(languages), "rivals": np.array(RIVAL_LANGUAGES),
+            "words": np.frombuffer("\n".join(rows).encode("utf-8"), dtype=np.uint8), "decizipf": matrix}
+
+
+@dataclass(frozen=True)
+class _Frequencies:
+    """The general table: a row per word, a column per language, deci-Zipf values.
+
+    Words are found by their `hash()` in a sorted array (14 MB resident where a dict of the 229,000
+    words took 45): this process's string hashes, computed when the table is read, 64 bits wide, so
+    that a word outside the table matching one inside is a one-in-10^13 event per lookup.
+    """
+
+    languages: tuple[str, ...]
+    answerable: frozenset[str]          # the languages scored for the detector (not the rivals)
+    columns: dict[str, int]
+    hashes: npt.NDArray[np.int64]       # sorted
+    matrix: npt.NDArray[np.uint8]       # rows in the order of `hashes`; _UNLISTED where a language lacks the word
+
+    def rows(self, found: list[str]) -> npt.NDArray[np.intp]:
+        """The rows of the listed words among `found`."""
+        wanted = np.fromiter((hash(w) for w in found), dtype=np.int64, count=len(found))
+        at = np.searchsorted(self.hashes, wanted)
+        at[at >= len(self.hashes)] = 0
+        rows: npt.NDArray[np.intp] = at[self.hashes[at] == wanted]
+        return rows
 
 
 @lru_cache(maxsize=1)
-def _frequencies() -> dict[str, dict[str, int]]:
-    """Deci-Zipf of the general table's words per language; read on first use (short text only): ~30 MB resident."""
-    raw = json.loads(resources.files("pipeline").joinpath("data", FREQUENCY_FILE).read_text(encoding="utf-8"))
-    tables: dict[str, dict[str, int]] = raw["decizipf"]
-    return tables
+def _frequencies() -> _Frequencies:
+    """The general table, read on first use (~0.2 s, 14 MB resident)."""
+    with resources.files("pipeline").joinpath("data", FREQUENCY_FILE).open("rb") as fh, \
+            np.load(fh, allow_pickle=False) as saved:
+        languages = tuple(str(c) for c in saved["languages"])
+        rivals = {str(c) for c in saved["rivals"]}
+        listed = bytes(saved["words"]).decode("utf-8").split("\n")
+        matrix = saved["decizipf"]
+    hashes = np.fromiter((hash(w) for w in listed), dtype=np.int64, count=len(listed))
+    order = np.argsort(hashes)
+    return _Frequencies(languages, frozenset(c for c in languages if c not in rivals),
+                        {code: n for n, code in enumerate(languages)}, hashes[order], matrix[order])
 
 
 # Zipf z is log10 of a word's frequency per billion words: log P = ln(10) * (z - 9)
@@ -168,31 +221,64 @@ _BILLION = 90   # 9 in deci-Zipf
 _UNLISTED = round(_ZIPF_FLOOR * 10)
 
 
+def _whole_words(text: str) -> list[str]:
+    """The text's words, less a last one it may have been cut in (its frequency says nothing of what it begins)."""
+    found = words(text)
+    return found[:-1] if found and text[-1:].isalpha() else found
+
+
+def _log_sums(found: list[str], table: _Frequencies) -> npt.NDArray[np.float64] | None:
+    """Sum of log P(word | language) over `found`, per language of the table; None when none is listed."""
+    listed = table.rows(found)
+    if not len(listed):
+        return None
+    deci = table.matrix[listed].sum(axis=0, dtype=np.int64) + _UNLISTED * (len(found) - len(listed))
+    sums: npt.NDArray[np.float64] = _LN10_DECI * (deci - _BILLION * len(found))
+    return sums
+
+
 def frequency_log_likelihoods(text: str, languages: set[str] | frozenset[str]) -> dict[str, float]:
     """Sum of log P(word | language) by the general table over the text's whole words.
 
-    A last word the text may have been cut in is left out (its frequency as a
-    word says nothing of the words it begins). Languages without a list get the
-    mean of the others; an empty dict when no word of the text is listed anywhere.
+    A last word the text may have been cut in is left out. Languages without a
+    list get the mean of the others; an empty dict when no word of the text is listed anywhere.
     """
-    found = words(text)
-    if found and text[-1:].isalpha():
-        found = found[:-1]
-    tables = _frequencies()
-    if not any(w in table for w in found for table in tables.values()):
+    table = _frequencies()
+    sums = _log_sums(_whole_words(text), table)
+    if sums is None:
         return {}
-    scored = {code: _LN10_DECI * sum(tables[code].get(w, _UNLISTED) - _BILLION for w in found)
-              for code in languages if code in tables}
+    scored = {code: float(sums[table.columns[code]]) for code in languages if code in table.answerable}
     if not scored:
         return {}
     neutral = sum(scored.values()) / len(scored)
     return {code: scored.get(code, neutral) for code in languages}
 
 
+def declared_margin(text: str, code: str) -> float | None:
+    """How much likelier the text's words are in `code` than in the likeliest other listed language.
+
+    Every list counts here, the rivals' included. None when `code` has no list or no word of
+    the text is listed.
+    """
+    table = _frequencies()
+    column = table.columns.get(code)
+    if column is None:
+        return None
+    sums = _log_sums(_whole_words(text), table)
+    if sums is None:
+        return None
+    others = np.delete(sums, column)
+    return float(sums[column] - others.max())
+
+
 def _write(name: str, table: dict[str, Any]) -> Path:
     out = Path(str(resources.files("pipeline"))) / "data" / name
-    out.write_text(json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
-                   encoding="utf-8")
+    if name.endswith(".npz"):
+        with out.open("wb") as fh:
+            np.savez_compressed(fh, **table)
+    else:
+        out.write_text(json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
+                       encoding="utf-8")
     return out
 
 
@@ -206,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             print("the general table is built from wordfreq: pip install wordfreq==3.1.1", file=sys.stderr)
             return 2
         out = _write(FREQUENCY_FILE, table)
-        print(f"wrote {out} ({sum(len(t) for t in table['decizipf'].values())} words)")
+        print(f"wrote {out} ({table['decizipf'].shape[0]} words x {table['decizipf'].shape[1]} languages)")
         return 0
     if len(args) != 1:
         print("usage: python -m pipeline.language_words SIB200_DIR | --frequencies", file=sys.stderr)

@@ -135,7 +135,8 @@ def _worker_init(warm_pages: list[Page], barrier: Any) -> None:
 
 def _assign(rows: list[dict[str, Any] | None]) -> tuple[float, int]:
     docs = [stories.Doc(id=r["id"], title=r["title"], text=r["text"], url=r["url"], source=r["source"],
-                        published=r["published"], language=r["language"]) for r in rows if r is not None]
+                        published=r["published"], language=r["language"], content_hash=r["hash"])
+            for r in rows if r is not None]
     stories.forget_read_articles()  # the other measure of this process must not have read them already
     start = time.perf_counter()
     assigned = stories.assign_stories([], docs)

@@ -211,6 +211,24 @@ def test_assign_respects_window_against_existing() -> None:
     assert out == {"near": "st-near", "exact": "st-old"}
 
 
+def test_a_given_content_hash_is_used_not_computed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import story_reading
+
+    story_reading.forget_read_articles()
+    existing = [Doc(id="old", title="", text=SEEDS[2], published="2018-08-24", story_id="st-old")]
+    new = [Doc(id="near", title="", text=trimmed(SEEDS[2], ""), published="2018-09-24"),
+           Doc(id="exact", title="", text=SEEDS[2], published="2019-01-01")]
+    expected = assign_stories(existing, new, window_days=3)
+    story_reading.forget_read_articles()
+    hashed: list[str] = []
+    real = story_reading.content_hash
+    monkeypatch.setattr(story_reading, "content_hash", lambda text: hashed.append(text) or real(text))
+    given = [replace(d, content_hash=content_hash(d.text)) for d in new]
+    assert assign_stories(existing, given, window_days=3) == expected
+    # only the stored article, which carries no hash, was hashed
+    assert hashed == [SEEDS[2]]
+
+
 def test_bad_records_do_not_break_the_batch() -> None:
     docs = [Doc(id="empty", title="", text=""), Doc(id="short", title="Titre", text="Oui."),
             Doc(id="s0", title="", text=SEEDS[0], published="not a date"),

@@ -229,7 +229,7 @@ def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None,
 
     new_docs = [stories.Doc(id=a["id"], title=a["title"] or "", text=a["text"], url=a["url"],
                             source=a["source_id"], published=a["published"] or a["first_seen"],
-                            language=a["language"]) for a in articles.values()]
+                            language=a["language"], content_hash=a["content_hash"]) for a in articles.values()]
     assigned = stories.assign_stories(recent, new_docs, window_days=window_days)
     for aid, article in articles.items():
         article["story_id"] = assigned.get(aid, f"st-{aid}")

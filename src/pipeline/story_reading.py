@@ -67,6 +67,9 @@ class Doc:
     published: str | None = None
     language: str | None = None
     story_id: str | None = None
+    # `textnorm.content_hash(text)` when the caller has just computed it (the load does, for the row): not
+    # computed again. Stored rows leave it unset, as their hash may predate a change of normalisation.
+    content_hash: str | None = None
 
     @classmethod
     def from_stored(cls, row: Mapping[str, Any]) -> Doc:
@@ -205,7 +208,8 @@ def _sketch(prepared: Prepared, shingles: npt.NDArray[np.uint32]) -> None:
 _BLOCK = 256
 _V = TypeVar("_V")
 # Every field a prepared article is made from: all but the story id, which may change between calls.
-_KEY_FIELDS = tuple(f.name for f in fields(Doc) if f.name != "story_id")
+# The content hash is left out too: it is derived from the text.
+_KEY_FIELDS = tuple(f.name for f in fields(Doc) if f.name not in ("story_id", "content_hash"))
 _PUBLISHED = _KEY_FIELDS.index("published")
 
 
@@ -250,7 +254,7 @@ class PreparedCache:
     def put(self, key: bytes, prepared: Prepared) -> None:
         """Keep `prepared` without its text (the doc is replaced on every hit)."""
         kept = copy.copy(prepared)
-        kept.doc = replace(prepared.doc, title="", text="", story_id=None)
+        kept.doc = replace(prepared.doc, title="", text="", story_id=None, content_hash=None)
         self._store(self.prepared, key, kept)
 
     def content_hash(self, key: bytes, doc: Doc) -> str:
@@ -277,7 +281,9 @@ _CACHE = PreparedCache(limit=10_000)
 
 
 def cached_content_hash(doc: Doc) -> str:
-    """`content_hash` of the doc's text (or title), from the process's cache when read before."""
+    """`content_hash` of the doc's text (or title): as given, else from the process's cache when read before."""
+    if doc.content_hash and doc.text:
+        return doc.content_hash
     return _CACHE.content_hash(_doc_key(doc), doc)
 
 

@@ -42,9 +42,9 @@ _FREQUENCY_WEIGHT = 0.3
 # Long text in the edition's declared language needs no detector when its words say that language by
 # this many nats (a likelihood ratio of e^30) over every other language the frequency table lists, its
 # rivals included (Catalan for a Spanish edition, Macedonian for a Russian one). On the long train texts
-# (2,320 SIB-200 passages in 15 listed languages, 550 MasakhaNEWS articles) the true language's margin was
-# 44.9 at least and the median 300-600; langdetect's n-gram pass, which this skips, was most of the time
-# detection took on an article.
+# (six-sentence SIB-200 passages in the 15 listed languages of its 20, and 550 MasakhaNEWS articles) the
+# true language's margin was 44.9 at least and its median 250-600; langdetect's n-gram pass, which this
+# skips, was most of the time detection took on an article.
 _CONFIRM_MARGIN = 30.0
 # Base rate: the monitored editions publish in these languages (the goal list), so an
 # ambiguous snippet is more likely one of them than Swahili or Indonesian. exp(0.5) = 1.6x;

@@ -122,6 +122,22 @@ def _prefix(start: str) -> dict[str, float] | None:
             for code, table in seen.items()}
 
 
+def _split_cut(text: str) -> tuple[list[str], str | None]:
+    """The text's words, and apart the last one when the text ends on a letter (it may have been cut there)."""
+    found = words(text)
+    if found and text[-1:].isalpha():
+        return found[:-1], found[-1]
+    return found, None
+
+
+def _with_neutral(scored: dict[str, float], languages: set[str] | frozenset[str]) -> dict[str, float]:
+    """`scored` with the languages it lacks at the mean of the others (no evidence either way); {} if empty."""
+    if not scored:
+        return {}
+    neutral = sum(scored.values()) / len(scored)
+    return {code: scored.get(code, neutral) for code in languages}
+
+
 def log_likelihoods(text: str, languages: set[str] | frozenset[str]) -> dict[str, float]:
     """Sum of log P(word | language) over the text's known words, for each of `languages`.
 
@@ -131,20 +147,13 @@ def log_likelihoods(text: str, languages: set[str] | frozenset[str]) -> dict[str
     an empty dict when the text has none of the vocabulary's words.
     """
     vocab, seen, unseen = _table()
-    found = words(text)
-    cut = found[-1] if found and text[-1:].isalpha() else None
-    if cut is not None:
-        found = found[:-1]
+    found, cut = _split_cut(text)
     known = [w for w in found if w in vocab]
     prefix = _prefix(cut) if cut is not None else None
     if not known and prefix is None:
         return {}
-    scored = {code: sum(seen[code].get(w, unseen[code]) for w in known) + (prefix[code] if prefix else 0.0)
-              for code in languages if code in seen}
-    if not scored:
-        return {}
-    neutral = sum(scored.values()) / len(scored)
-    return {code: scored.get(code, neutral) for code in languages}
+    return _with_neutral({code: sum(seen[code].get(w, unseen[code]) for w in known) + (prefix[code] if prefix else 0.0)
+                          for code in languages if code in seen}, languages)
 
 
 def build_frequencies(top: int = FREQUENT_WORDS) -> dict[str, Any]:
@@ -201,6 +210,9 @@ class _Frequencies:
         return rows
 
 
+_LINE = re.compile(r"[^\n]+")   # one word of the table's word list
+
+
 @lru_cache(maxsize=1)
 def _frequencies() -> _Frequencies:
     """The general table, read on first use (~0.2 s; 13 MB resident, 16 MB at most while it is read)."""
@@ -217,19 +229,10 @@ def _frequencies() -> _Frequencies:
                         {code: n for n, code in enumerate(languages)}, hashes[order], order, matrix)
 
 
-_LINE = re.compile(r"[^\n]+")
-
-
 # Zipf z is log10 of a word's frequency per billion words: log P = ln(10) * (z - 9)
 _LN10_DECI = math.log(10) / 10
 _BILLION = 90   # 9 in deci-Zipf
 _UNLISTED = round(_ZIPF_FLOOR * 10)
-
-
-def _whole_words(text: str) -> list[str]:
-    """The text's words, less a last one it may have been cut in (its frequency says nothing of what it begins)."""
-    found = words(text)
-    return found[:-1] if found and text[-1:].isalpha() else found
 
 
 def _log_sums(found: list[str], table: _Frequencies) -> npt.NDArray[np.float64] | None:
@@ -249,14 +252,12 @@ def frequency_log_likelihoods(text: str, languages: set[str] | frozenset[str]) -
     list get the mean of the others; an empty dict when no word of the text is listed anywhere.
     """
     table = _frequencies()
-    sums = _log_sums(_whole_words(text), table)
+    # a word the text may have been cut in is left out: its frequency says nothing of the words it begins
+    sums = _log_sums(_split_cut(text)[0], table)
     if sums is None:
         return {}
-    scored = {code: float(sums[table.columns[code]]) for code in languages if code in table.answerable}
-    if not scored:
-        return {}
-    neutral = sum(scored.values()) / len(scored)
-    return {code: scored.get(code, neutral) for code in languages}
+    return _with_neutral({code: float(sums[table.columns[code]]) for code in languages if code in table.answerable},
+                         languages)
 
 
 def declared_margin(text: str, code: str) -> float | None:
@@ -269,7 +270,7 @@ def declared_margin(text: str, code: str) -> float | None:
     column = table.columns.get(code)
     if column is None:
         return None
-    sums = _log_sums(_whole_words(text), table)
+    sums = _log_sums(_split_cut(text)[0], table)
     if sums is None:
         return None
     others = np.delete(sums, column)

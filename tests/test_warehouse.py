@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -355,3 +356,23 @@ def test_a_sources_seen_urls_are_its_own_and_those_on_its_hosts(db: Path) -> Non
         everything = warehouse.seen_urls(con)
     assert mine == {urls["a1"][1], urls["a2"][1], urls["b2"][1]}
     assert everything == {url for _, url in urls.values()}
+
+
+def test_article_text_is_stored_with_zstd_and_short_columns_keep_theirs(db: Path) -> None:
+    # long text goes to ZSTD (writers attach with a storage version that has it and a lower length
+    # threshold); a row group of real article text, each prefixed so no two rows are equal
+    gold = Path(__file__).parent / "fixtures" / "topics" / "gold.jsonl"
+    texts = [t for t in (json.loads(line)["text"] for line in gold.read_text(encoding="utf-8").splitlines())
+             if len(t.encode()) >= 2 * warehouse.connection.ZSTD_MIN_STRING_LENGTH]
+    assert len(texts) >= 20
+    rows = [_article(i, text=f"{i} {texts[i % len(texts)]}") for i in range(warehouse.connection.ROW_GROUP_SIZE)]
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        warehouse.merge_rows(con, "articles", rows)
+    with warehouse.read(db, 5) as con:
+        methods = dict(con.execute("SELECT column_name, list(DISTINCT compression) FROM pragma_storage_info('articles') "
+                                   "WHERE column_name IN ('text', 'source_id') GROUP BY ALL").fetchall())
+        stored = con.execute("SELECT text FROM articles WHERE id = 'a7'").fetchone()
+    assert "ZSTD" in methods["text"]
+    assert "ZSTD" not in methods["source_id"]
+    assert stored == (rows[7]["text"],)

@@ -40,8 +40,8 @@ CHECKPOINT_THRESHOLD = "256MB"
 # Article text is stored compressed with ZSTD, which DuckDB only writes in files of storage version 1.2 or
 # later and, by default, only for strings of 4 KB and more on average. On real article text (1,233 distinct
 # MasakhaNEWS articles, 3.9 KB each) DuckDB's default choice left the text uncompressed (6.3 MB) where ZSTD
-# stores it in 2.4 MB; on the warehouse bench's 100k generated articles the load went from ~23k to ~30-35k
-# rows/s and the file from 223 to 36 MB. The price is on reading one article's text (a vector is
+# stores it in 2.4 MB; on the warehouse bench's 100k generated articles the file went from 223 to 36 MB,
+# the load's speed the same within noise. The price is on reading one article's text (a vector is
 # decompressed whole: ~8 ms instead of ~1.4). Titles and the other short columns keep their compression.
 # Both are options of the writing connection: an older file gains ZSTD for what is written from then on.
 STORAGE_VERSION = "v1.2.0"

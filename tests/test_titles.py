@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline import cleaning
 from pipeline.evaluation.extraction import title_key
 from pipeline.titles import TitleSources, choose_title, host_names, strip_title
 
@@ -54,6 +55,24 @@ def test_choose_title_order_and_fallbacks() -> None:
     # only an <h1> that nothing confirms: still better than nothing
     assert choose_title(TitleSources(h1s=["Un titre seul"])) == "Un titre seul"
     assert choose_title(TitleSources()) is None
+
+
+@pytest.mark.parametrize(("metas", "want"), [
+    # Dublin Core's title (RDFa property or the older name form) before og:title
+    ('<meta property="og:title" content="Titre social"><meta name="DC.title" content="Titre Dublin Core">',
+     "Titre Dublin Core"),
+    # RDFa lists several properties in one attribute: each one counts
+    ('<meta property="og:title twitter:title" content="Titre social"><meta property="x:title dc:title" '
+     'content="Titre préféré">', "Titre préféré"),
+    # Parse.ly's title before an <h1> that nothing else confirms
+    ('<meta name="parsely-title" content="Le titre Parse.ly">', "Le titre Parse.ly"),
+    # without them, <title> as before
+    ('', "Élément titre"),
+])
+def test_metadata_titles_are_sources(metas: str, want: str) -> None:
+    page = (f"<html><head><title>Élément titre</title>{metas}</head><body><h1>Un intertitre visible</h1>"
+            + "<p>" + "Un paragraphe de texte assez long pour un article. " * 20 + "</p></body></html>")
+    assert cleaning.extract(page, url="https://exemple.test/a.html").title == want
 
 
 def test_choose_title_applies_declared_suffixes() -> None:

@@ -100,11 +100,12 @@ def _meta(tree: Any) -> dict[str, str]:
         value = element.get("content")
         if not value:
             continue
-        # one tag may carry several keys (<meta name="title" property="og:title">): each counts
+        # one tag may carry several keys (<meta name="title" property="og:title">, or RDFa's
+        # space-separated list <meta property="og:title twitter:title">): each counts
         for attribute in ("name", "property", "itemprop"):
-            key = (element.get(attribute) or "").lower()
-            if key and key not in out:
-                out[key] = value.strip()
+            for key in (element.get(attribute) or "").lower().split():
+                if key not in out:
+                    out[key] = value.strip()
     return out
 
 

@@ -1,8 +1,8 @@
 """Article titles: the page's headline among its title sources, without the site's name around it.
 
 A page states its title several times: JSON-LD `headline`, Dublin Core's title, the visible
-<h1>, og:title, Parse.ly's title, twitter:title and <title>. The social and <title> forms often carry the site's name
-("... | DW | 23.05.2011", "...-新华网", "...：朝日新聞デジタル") or are a rewritten teaser,
+<h1>, og:title, Parse.ly's title, twitter:title and <title>. The social and <title> forms often
+carry the site's name ("... | DW | 23.05.2011", "...-新华网", "...：朝日新聞デジタル") or are a rewritten teaser,
 so the headline is taken from the sources in SOURCE_ORDER and a part is cut only when
 the page itself shows it is not headline: it names the site (og:site_name, the JSON-LD
 publisher or website, the host, a declared suffix, a Chinese "...网"), or it is a bare
@@ -268,7 +268,8 @@ def read_sources(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], url:
 
 def _confirmed_h1(sources: TitleSources, names: Sequence[str]) -> str | None:
     """The first <h1> that another source states too (alone or with the site's name around it)."""
-    others = [s for s in (sources.ld, sources.dc, sources.og, sources.parsely, sources.twitter, sources.head) if s]
+    others = [s for s in (sources.ld, sources.dc, sources.og, sources.parsely, sources.twitter, sources.head)
+              if s]
     for h1 in sources.h1s:
         key = _same_key(h1)
         # one word is as likely the site's or the section's name as a headline ("Mozilla - Wikipedia")

@@ -101,7 +101,8 @@ def _open(db: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         path = str(db).replace("'", "''")
         con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         con.execute(f"SET zstd_min_string_length = {ZSTD_MIN_STRING_LENGTH}")
-        con.execute(f"ATTACH '{path}' AS {CATALOG} (STORAGE_VERSION '{STORAGE_VERSION}', ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        con.execute(f"ATTACH '{path}' AS {CATALOG} "
+                    f"(STORAGE_VERSION '{STORAGE_VERSION}', ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
         con.execute(f"USE {CATALOG}")
     except BaseException:
         con.close()

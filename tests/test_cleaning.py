@@ -188,6 +188,17 @@ def test_listing_fragment_is_not_an_article() -> None:
     assert not real.is_article
 
 
+def test_real_articles_on_link_heavy_pages_are_articles() -> None:
+    # Each fundus page is one real news article. Several (Asahi's: short Japanese paragraphs beside
+    # ~480 navigation links) have most of their page's text in links and no 300-character line: the
+    # extracted text, none of it link text, is what tells them from a listing.
+    folder = Path(__file__).parent / "fixtures" / "extraction" / "fundus-parser-testdata"
+    pages = sorted(folder.glob("*/*.html.gz"))
+    assert len(pages) >= 10
+    taken = [p.name for p in pages if not extract(gzip.decompress(p.read_bytes())).is_article]
+    assert taken == []
+
+
 def test_error_and_challenge_pages() -> None:
     error = "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1><p>nginx</p></body></html>"
     assert not extract(error).is_article

@@ -208,6 +208,19 @@ def test_error_and_challenge_pages() -> None:
     assert not got.is_article and "challenge-page" in got.flags
 
 
+def test_a_status_code_in_a_short_headline_above_prose_is_an_article() -> None:
+    prose = "<p>" + "Les inondations ont fait au moins 500 morts dans la province, selon les autorités. " * 6 + "</p>"
+    suggestions = "<ul>" + "".join(f"<li>Rubrique numéro {i} du site</li>" for i in range(40)) + "</ul>"
+
+    def page(title: str, body: str) -> str:
+        return f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+
+    assert extract(page("500 morts", prose)).is_article
+    # a bare code above a list of suggestions is still an error page
+    got = extract(page("404", "<p>La page demandée a été déplacée.</p>" + suggestions))
+    assert not got.is_article and "error-page" in got.flags
+
+
 @pytest.mark.parametrize("bad", [b"", b"\x00\xff\xfe garbage", "   ", "<html>", b"\x1f\x8b\x08broken"])
 def test_bad_input_never_raises(bad: bytes | str) -> None:
     got = extract(bad)

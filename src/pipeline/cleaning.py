@@ -573,7 +573,10 @@ def _non_article_reason(tree: Any, title: str | None, text: str) -> str | None:
     head = f"{title or ''} {_first_heading(tree)}"
     if len(text) < SHORT_PAGE_TEXT and _ERROR_WORDS.search(head):
         return "error-page"
-    if _ERROR_CODES.search(head) and (len(text) < 300 or len(head.split()) <= 4):
+    longest = max((len(line) for line in text.splitlines()), default=0)
+    # a code in a short heading ("404", "Erreur 500") names an error page even above a list of suggested
+    # links, but not above a paragraph of prose: "500 morts" is a headline
+    if _ERROR_CODES.search(head) and (len(text) < 300 or (len(head.split()) <= 4 and longest < 200)):
         return "error-page"
     if len(text) < SHORT_PAGE_TEXT and CHALLENGE_WORDS.search(f"{head} {text[:SHORT_PAGE_TEXT]}"):
         return "challenge-page"
@@ -582,7 +585,6 @@ def _non_article_reason(tree: Any, title: str | None, text: str) -> str | None:
     # text is navigation links too, and an article of short paragraphs (Japanese, or one sentence per
     # paragraph) has no line of 300 characters; 14 of the 258 real articles of the fundus test data
     # were taken for listings when the page's link share alone decided, none of their text being links.
-    longest = max((len(line) for line in text.splitlines()), default=0)
     if longest < 300:
         share, links = _link_share(tree)
         if share > 0.5 and links >= 3 and (len(text) < MIN_TEXT or _linked_share(tree, text) >= 0.5):

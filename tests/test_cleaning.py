@@ -208,7 +208,7 @@ def test_error_and_challenge_pages() -> None:
     assert not got.is_article and "challenge-page" in got.flags
 
 
-def test_a_status_code_in_a_short_headline_above_prose_is_an_article() -> None:
+def test_error_codes_and_words_in_a_headline_above_prose_are_an_article() -> None:
     prose = "<p>" + "Les inondations ont fait au moins 500 morts dans la province, selon les autorités. " * 6 + "</p>"
     suggestions = "<ul>" + "".join(f"<li>Rubrique numéro {i} du site</li>" for i in range(40)) + "</ul>"
 
@@ -216,6 +216,10 @@ def test_a_status_code_in_a_short_headline_above_prose_is_an_article() -> None:
         return f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
 
     assert extract(page("500 morts", prose)).is_article
+    # error words in a headline over a short brief
+    for title in ("L'erreur du gouvernement sur les retraites", "Le suspect reste introuvable",
+                  "Ошибка пилота привела к аварии"):
+        assert extract(page(title, prose)).is_article, title
     # a bare code above a list of suggestions is still an error page
     got = extract(page("404", "<p>La page demandée a été déplacée.</p>" + suggestions))
     assert not got.is_article and "error-page" in got.flags

@@ -571,9 +571,11 @@ def _linked_share(tree: Any, text: str) -> float:
 
 def _non_article_reason(tree: Any, title: str | None, text: str) -> str | None:
     head = f"{title or ''} {_first_heading(tree)}"
-    if len(text) < SHORT_PAGE_TEXT and _ERROR_WORDS.search(head):
-        return "error-page"
     longest = max((len(line) for line in text.splitlines()), default=0)
+    # error words in the heading, over a short text with no paragraph of prose: news headlines use
+    # them too ("L'erreur du gouvernement", "Le suspect reste introuvable") above a short brief
+    if len(text) < SHORT_PAGE_TEXT and longest < 200 and _ERROR_WORDS.search(head):
+        return "error-page"
     # a code in a short heading ("404", "Erreur 500") names an error page even above a list of suggested
     # links, but not above a paragraph of prose: "500 morts" is a headline
     if _ERROR_CODES.search(head) and (len(text) < 300 or (len(head.split()) <= 4 and longest < 200)):

@@ -561,8 +561,8 @@ def _link_share(tree: Any) -> tuple[float, int]:
 
 def _linked_share(tree: Any, text: str) -> float:
     """Share of the extracted text that is link text: per line, the longest link text it holds."""
-    anchors = {" ".join(a.text_content().split()) for a in tree.iter("a")}
-    anchors = sorted((a for a in anchors if len(a) >= 2), key=len, reverse=True)
+    texts = {" ".join(a.text_content().split()) for a in tree.iter("a")}
+    anchors = sorted((a for a in texts if len(a) >= 2), key=len, reverse=True)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     total = sum(len(line) for line in lines)
     linked = sum(next((len(a) for a in anchors if a in line), 0) for line in lines if line)

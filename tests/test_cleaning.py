@@ -208,6 +208,23 @@ def test_error_and_challenge_pages() -> None:
     assert not got.is_article and "challenge-page" in got.flags
 
 
+def test_a_brief_quoting_consent_words_is_an_article_when_the_page_says_it_is_one() -> None:
+    brief = ("<p>La Commission européenne propose de simplifier les bandeaux qui demandent aux internautes "
+             "d'« accept all cookies » sur chaque site.</p><p>Les éditeurs de presse ont jusqu'à juin pour "
+             "répondre à la consultation, selon le texte publié lundi à Bruxelles.</p>")
+
+    def page(head: str) -> str:
+        return (f"<html><head><title>Bruxelles veut alléger les bandeaux de consentement</title>{head}</head>"
+                f"<body><h1>Bruxelles veut alléger les bandeaux de consentement</h1>{brief}</body></html>")
+
+    assert extract(page('<meta property="og:type" content="article">')).is_article
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Bruxelles"}</script>'
+    assert extract(page(ld)).is_article
+    # without a word of the page's own saying it is an article, the same words make a consent wall
+    got = extract(page(""))
+    assert not got.is_article and "challenge-page" in got.flags
+
+
 def test_error_codes_and_words_in_a_headline_above_prose_are_an_article() -> None:
     prose = "<p>" + "Les inondations ont fait au moins 500 morts dans la province, selon les autorités. " * 6 + "</p>"
     suggestions = "<ul>" + "".join(f"<li>Rubrique numéro {i} du site</li>" for i in range(40)) + "</ul>"

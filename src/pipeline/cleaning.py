@@ -569,7 +569,21 @@ def _linked_share(tree: Any, text: str) -> float:
     return linked / total if total else 0.0
 
 
-def _non_article_reason(tree: Any, title: str | None, text: str) -> str | None:
+# What a page says of itself that it is a news article (a consent wall or a bot challenge served in
+# its place carries the wall's or the challenge's own head instead).
+_NEWS_TYPES = re.compile(r"Article|Posting|Report", re.I)
+
+
+def _states_article(meta: dict[str, str], ld: list[dict[str, Any]]) -> bool:
+    return meta.get("og:type", "").lower() == "article" or any(
+        _NEWS_TYPES.search(str(item.get("@type") or "")) for item in ld)
+
+
+def _non_article_reason(tree: Any, title: str | None, text: str, stated_article: bool = False) -> str | None:
+    """Why a page is not an article ("error-page", "challenge-page", "listing", ...), None when it is one.
+
+    `stated_article`: the page's own metadata says it is an article (og:type, JSON-LD type).
+    """
     head = f"{title or ''} {_first_heading(tree)}"
     longest = max((len(line) for line in text.splitlines()), default=0)
     # error words in the heading, over a short text with no paragraph of prose: news headlines use
@@ -580,7 +594,10 @@ def _non_article_reason(tree: Any, title: str | None, text: str) -> str | None:
     # links, but not above a paragraph of prose: "500 morts" is a headline
     if _ERROR_CODES.search(head) and (len(text) < 300 or (len(head.split()) <= 4 and longest < 200)):
         return "error-page"
-    if len(text) < SHORT_PAGE_TEXT and CHALLENGE_WORDS.search(f"{head} {text[:SHORT_PAGE_TEXT]}"):
+    # challenge or consent words in the heading, or in a short text on a page that does not say it is an
+    # article: a brief on cookie banners or CAPTCHAs quotes them too
+    if len(text) < SHORT_PAGE_TEXT and (CHALLENGE_WORDS.search(head) or (
+            not stated_article and CHALLENGE_WORDS.search(text[:SHORT_PAGE_TEXT]))):
         return "challenge-page"
     # listings: a page mostly of link text whose extracted text is link text too (or next to nothing),
     # with no long run of prose. The extracted text decides: on a news site most of an article page's
@@ -675,7 +692,7 @@ def _extract(html: bytes | str, url: str, hints: CleaningHints, feed_date: str |
             text, method = fallback, "fallback"
     if not text and title:
         method = "none"
-    reason = _non_article_reason(tree, title, text)
+    reason = _non_article_reason(tree, title, text, _states_article(meta, ld))
     if reason:
         flags.append(reason)
     return Extracted(url=url, title=title, text=text, published=published, date_source=date_source,

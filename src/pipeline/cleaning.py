@@ -543,40 +543,32 @@ _ERROR_WORDS = re.compile(
 _ERROR_CODES = re.compile(r"\b(404|403|410|500|502|503)\b")
 
 
-def _link_share(tree: Any) -> tuple[float, int]:
-    """Share of the page's visible text that sits in links, and the number of links with text."""
+def _link_share(tree: Any) -> tuple[float, list[str]]:
+    """Share of the page's visible text that sits in links, and the links' texts (whitespace collapsed)."""
     body = tree.find(".//body")
     root = body if body is not None else tree
     for junk in root.iter("script", "style", "noscript"):
         junk.text = ""
     total = len("".join(root.text_content().split()))
-    link_chars, links = 0, 0
-    for anchor in root.iter("a"):
-        chars = len("".join(anchor.text_content().split()))
-        if chars:
-            links += 1
-            link_chars += chars
-    return (link_chars / total if total else 0.0), links
+    anchors = [text for text in (" ".join(a.text_content().split()) for a in root.iter("a")) if text]
+    link_chars = sum(len(text) - text.count(" ") for text in anchors)
+    return (link_chars / total if total else 0.0), anchors
 
 
-def _linked_share(tree: Any, text: str) -> float:
+def _linked_share(anchors: list[str], text: str) -> float:
     """Share of the extracted text that is link text: per line, the longest link text it holds."""
-    texts = {" ".join(a.text_content().split()) for a in tree.iter("a")}
-    anchors = sorted((a for a in texts if len(a) >= 2), key=len, reverse=True)
+    longest_first = sorted({a for a in anchors if len(a) >= 2}, key=len, reverse=True)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     total = sum(len(line) for line in lines)
-    linked = sum(next((len(a) for a in anchors if a in line), 0) for line in lines if line)
+    linked = sum(next((len(a) for a in longest_first if a in line), 0) for line in lines if line)
     return linked / total if total else 0.0
 
 
-# What a page says of itself that it is a news article (a consent wall or a bot challenge served in
-# its place carries the wall's or the challenge's own head instead).
-_NEWS_TYPES = re.compile(r"Article|Posting|Report", re.I)
-
-
 def _states_article(meta: dict[str, str], ld: list[dict[str, Any]]) -> bool:
+    """The page's own metadata says it is a news article (a consent wall or a bot challenge served in its
+    place carries the wall's or the challenge's own head instead)."""
     return meta.get("og:type", "").lower() == "article" or any(
-        _NEWS_TYPES.search(str(item.get("@type") or "")) for item in ld)
+        titles.NEWS_TYPES.search(str(item.get("@type") or "")) for item in ld)
 
 
 def _non_article_reason(tree: Any, title: str | None, text: str, stated_article: bool = False) -> str | None:
@@ -605,8 +597,8 @@ def _non_article_reason(tree: Any, title: str | None, text: str, stated_article:
     # paragraph) has no line of 300 characters; 14 of the 258 real articles of the fundus test data
     # were taken for listings when the page's link share alone decided, none of their text being links.
     if longest < 300:
-        share, links = _link_share(tree)
-        if share > 0.5 and links >= 3 and (len(text) < MIN_TEXT or _linked_share(tree, text) >= 0.5):
+        share, anchors = _link_share(tree)
+        if share > 0.5 and len(anchors) >= 3 and (len(text) < MIN_TEXT or _linked_share(anchors, text) >= 0.5):
             return "listing"
     if not text.strip():
         return "empty"

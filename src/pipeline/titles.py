@@ -49,7 +49,8 @@ _NON_WORD = re.compile(r"[\W_]+")
 # Chinese sites name themselves "...网" ("net"): 新华网, 人民网, 光明网, 中国青年网
 _CHINESE_SITE = re.compile(rf"^[{_CJK}A-Za-z]{{1,8}}[网網]$")
 _GENERIC_LABELS = {"www", "m", "amp", "mobile", "com", "co", "org", "net", "gov", "ac", "ne", "or", "edu"}
-_ARTICLE_TYPES = re.compile(r"Article|Posting|Report", re.I)
+# JSON-LD types of a news article or post (NewsArticle, BlogPosting, Report, ...)
+NEWS_TYPES = re.compile(r"Article|Posting|Report", re.I)
 _SITE_TYPES = re.compile(r"WebSite|Organization|Organisation", re.I)
 # typographic variants that say the same thing; used only to compare two sources
 _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
@@ -218,7 +219,7 @@ def _ld_text(value: Any) -> str | None:
 def _ld_headline(ld: list[dict[str, Any]], h1s: list[str]) -> str | None:
     """The article's JSON-LD headline; its `name` instead when that is the one the page shows."""
     for item in ld:
-        if not _ARTICLE_TYPES.search(str(item.get("@type") or "")):
+        if not NEWS_TYPES.search(str(item.get("@type") or "")):
             continue
         headline, name = _ld_text(item.get("headline")), _ld_text(item.get("name"))
         if headline and headline.endswith(_TRUNCATED):
@@ -266,10 +267,15 @@ def read_sources(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], url:
 # ---------------------------------------------------------------- choosing
 
 
+def _stated(sources: TitleSources, source: str) -> str | None:
+    """What one source of SOURCE_ORDER other than "h1" states (the field of that name)."""
+    value: str | None = getattr(sources, source)
+    return value
+
+
 def _confirmed_h1(sources: TitleSources, names: Sequence[str]) -> str | None:
     """The first <h1> that another source states too (alone or with the site's name around it)."""
-    others = [s for s in (sources.ld, sources.dc, sources.og, sources.parsely, sources.twitter, sources.head)
-              if s]
+    others = [text for text in (_stated(sources, s) for s in SOURCE_ORDER if s != "h1") if text]
     for h1 in sources.h1s:
         key = _same_key(h1)
         # one word is as likely the site's or the section's name as a headline ("Mozilla - Wikipedia")
@@ -285,15 +291,13 @@ def choose_title(sources: TitleSources, suffixes: tuple[str, ...] = (),
                  order: Sequence[str] = SOURCE_ORDER) -> str | None:
     """The headline: the first source of `order` present, without the site's name around it."""
     names = [key for key in (_name_key(n) for n in sources.site_names) if key]
-    by_name = {"ld": sources.ld, "dc": sources.dc, "h1": _confirmed_h1(sources, names), "og": sources.og,
-               "parsely": sources.parsely, "twitter": sources.twitter, "head": sources.head}
-    source = next((s for s in order if by_name.get(s)), None)
-    if source is None:
+    confirmed = _confirmed_h1(sources, names)
+    picked = next((text for s in order if (text := confirmed if s == "h1" else _stated(sources, s))), None)
+    if picked is None:
         # nothing but an unconfirmed <h1> (or nothing at all)
         return strip_title(sources.h1s[0], suffixes, sources.site_names) if sources.h1s else None
     # no cut beyond strip_title's, even where another source is a prefix of this one: what
     # follows is the site's name on most pages, but an author or a subtitle on others
-    picked = by_name[source] or ""
     return strip_title(picked, suffixes, sources.site_names) or picked
 
 

@@ -20,7 +20,6 @@ from dateutil import parser as dateparser
 from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector, SelectorError
-
 from trafilatura.settings import Extractor
 
 from pipeline import titles

@@ -82,6 +82,30 @@ def warm_story_reading() -> None:
     chinese_keys("数字经济")
 
 
+def tree_rss_kb(root_pid: int, include_root: bool = True) -> int:
+    """Resident memory of a process and all its descendants (kB), from /proc; without the root's own if asked."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", encoding="utf-8") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields.get("PPid", "0").strip() or 0)
+        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
+    tree, frontier = {root_pid}, [root_pid]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(rss.get(p, 0) for p in tree if include_root or p != root_pid)
+
+
 def peak_rss_mb() -> dict[str, float]:
     """Peak resident set size of this process and of its largest waited-for child, in MiB (Linux: KiB units)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -53,7 +53,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_SHARED, emit, peak_rss_mb  # noqa: E402  (sibling bench module)
+from common import DEFAULT_SHARED, emit, peak_rss_mb, tree_rss_kb  # noqa: E402  (sibling bench module)
 from make_mirror import FIRST_DAY, NOTE, draw_articles  # noqa: E402
 
 from pipeline.mirror import content_type, mirror_file  # noqa: E402
@@ -328,30 +328,6 @@ def run_trafilatura_cli(mirror: MirrorProcess, alias: str, parallel: int, work: 
 
 # --- contender: veille ---------------------------------------------------------------------------------
 
-def _tree_rss_kb(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants (kB), from /proc."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status", encoding="utf-8") as status:
-                fields = dict(line.split(":", 1) for line in status if ":" in line)
-        except OSError:
-            continue
-        parents[int(entry)] = int(fields.get("PPid", "0").strip() or 0)
-        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
-    tree, frontier = {root_pid}, [root_pid]
-    while frontier:
-        pid = frontier.pop()
-        for child, parent in parents.items():
-            if parent == pid and child not in tree:
-                tree.add(child)
-                frontier.append(child)
-    return sum(rss.get(p, 0) for p in tree)
-
-
 def run_veille(mirror: MirrorProcess, work: Path, as_of: str, db: Path, concurrency: int,
                sources: tuple[str, ...] = SOURCES) -> dict[str, Any]:
     """One `veille run` over the mirror; wall time, the server's request log, the process tree's peak RSS."""
@@ -376,7 +352,7 @@ def run_veille(mirror: MirrorProcess, work: Path, as_of: str, db: Path, concurre
 
     threading.Thread(target=drain, daemon=True).start()
     while not done.wait(0.25):
-        peak = max(peak, _tree_rss_kb(proc.pid))
+        peak = max(peak, tree_rss_kb(proc.pid))
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"veille run exited {proc.returncode}: {outputs['err'].strip()[-400:]}")

@@ -390,3 +390,54 @@ def test_prepared_cache_keys_the_date_by_its_instant() -> None:
     stories.prepare_all([new], cache)
     assert cache.get(stories._doc_key(stored), stored) is not None
     assert cache.get(stories._doc_key(later), later) is None  # another instant: read again
+
+
+def _features(prepared: list) -> list[tuple]:
+    """What story grouping compares of each read article, in a form `==` can check."""
+    return [(p.doc, p.when, p.exact, p.shingles.tolist(), None if p.minhash is None else p.minhash.tolist(),
+             p.evidence, p.family, p.sentences, p.length, p.language, p.gloss.tolist()) for p in prepared]
+
+
+def _reading_corpus() -> list[Doc]:
+    days = [f"2026-03-0{d}T08:00:00+00:00" for d in range(1, 4)]
+    return [Doc(id=f"{case}-{i}", title=title, text=text, source=source, published=days[i % 3])
+            for i, (case, title, text) in enumerate(ORIGINALS)
+            for source in ("xinhua-fr", "sputnik-en")]
+
+
+def test_helper_processes_read_what_this_one_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large read is shared with a helper process (setting story_workers); the features are the same."""
+    from pipeline import story_reading
+
+    docs = _reading_corpus()
+    expected = story_reading.prepare_all(docs)
+    monkeypatch.setattr(story_reading, "PARALLEL_MIN", 8)  # the real bound is thousands of articles
+    monkeypatch.setattr(story_reading, "_CHUNK", 4)
+    here: list[int] = []
+    serial = story_reading._read_serial
+    monkeypatch.setattr(story_reading, "_read_serial", lambda chunk: here.append(len(chunk)) or serial(chunk))
+    shared = story_reading.prepare_all(docs, workers=2)
+    assert sum(here) < len(docs)  # the helper read some
+    assert _features(shared) == _features(expected)
+    assert all(p.doc is d for p, d in zip(shared, docs, strict=True))
+    monkeypatch.setattr(story_reading, "_read_serial", serial)
+    assert assign_stories([], docs, workers=2) == assign_stories([], docs)
+    assert dedup(docs, workers=2) == dedup(docs)
+
+
+def test_articles_a_helper_cannot_take_are_read_here(monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """A chunk that never reaches its helper (here: a record that cannot be sent) is read in this process."""
+    from pipeline import story_reading
+
+    class Local(str):  # defined in a function: pickle cannot send it to another process
+        pass
+
+    docs = _reading_corpus()
+    docs[-1] = replace(docs[-1], title=Local(docs[-1].title))  # the helper's chunks are taken from the end
+    expected = story_reading.prepare_all(docs)
+    monkeypatch.setattr(story_reading, "PARALLEL_MIN", 8)
+    monkeypatch.setattr(story_reading, "_CHUNK", 4)
+    with caplog.at_level("WARNING", logger="pipeline.stories"):
+        assert _features(story_reading.prepare_all(docs, workers=2)) == _features(expected)
+    assert "a helper process failed" in caplog.text

@@ -165,7 +165,7 @@ def load(cfg: Settings, source: Source, out: Path, run_id: str, day: date) -> So
     with warehouse.read(cfg.db, cfg.read_wait) as con:
         recent = [stories.Doc.from_stored(r) for r in warehouse.recent_articles(con, since)]
     batch = build_batch(out, source, run_id, day.isoformat(), tagger(cfg), recent, seed=cfg.language_seed,
-                        window_days=cfg.story_window_days)
+                        window_days=cfg.story_window_days, story_workers=cfg.story_workers)
     # the batch is committed to the write-ahead log; the run's report (its last writer) folds every
     # source's batch into the file in one checkpoint, which at 1M stored articles costs ~2 s each time
     with warehouse.write(cfg.db, cfg.write_wait, checkpoint=False) as con:

@@ -205,7 +205,7 @@ def read_cleaned(crawl_dir: Path) -> dict[str, tuple[dict[str, Any] | None, str 
 
 
 def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None, tagger: Tagger,
-                recent: Sequence[stories.Doc], seed: int = 0, window_days: int = 3) -> Batch:
+                recent: Sequence[stories.Doc], seed: int = 0, window_days: int = 3, story_workers: int = 1) -> Batch:
     """Every row one source's crawl produces: pages, articles, topics, stories, the crawl run."""
     batch = Batch(source.id)
     crawl_run_id = f"{run_id}:{source.id}"
@@ -230,7 +230,7 @@ def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None,
     new_docs = [stories.Doc(id=a["id"], title=a["title"] or "", text=a["text"], url=a["url"],
                             source=a["source_id"], published=a["published"] or a["first_seen"],
                             language=a["language"], content_hash=a["content_hash"]) for a in articles.values()]
-    assigned = stories.assign_stories(recent, new_docs, window_days=window_days)
+    assigned = stories.assign_stories(recent, new_docs, window_days=window_days, workers=story_workers)
     for aid, article in articles.items():
         article["story_id"] = assigned.get(aid, f"st-{aid}")
         batch.add("articles", article)

@@ -61,6 +61,7 @@ class Settings:
     notify_secret: str
     notify_empty: bool
     story_window_days: int
+    story_workers: int
     revisit_days: int
     revisit_max: int
     revisit_delay: float

@@ -330,9 +330,12 @@ def _story_of_first(members: Iterable[Prepared]) -> str:
     return "st-" + min(members, key=_sort_key).doc.id
 
 
-def dedup(docs: Sequence[Doc], window_days: int = 3) -> dict[str, str]:
-    """Group articles into stories from their content alone: equal story ids mean the same story."""
-    prepared = prepare_all(docs)
+def dedup(docs: Sequence[Doc], window_days: int = 3, workers: int = 1) -> dict[str, str]:
+    """Group articles into stories from their content alone: equal story ids mean the same story.
+
+    `workers` > 1 lets helper processes read a large batch (`story_reading.prepare_all`); same stories.
+    """
+    prepared = prepare_all(docs, workers=workers)
     window = timedelta(days=window_days)
     union = UnionFind(len(prepared))
     for i, j in _links(prepared, len(prepared), window):
@@ -362,10 +365,12 @@ def _relevant(existing: Sequence[Doc], new: Sequence[Doc], window: timedelta) ->
     return keep
 
 
-def assign_stories(existing: Sequence[Doc], new: Sequence[Doc], window_days: int = 3) -> dict[str, str]:
+def assign_stories(existing: Sequence[Doc], new: Sequence[Doc], window_days: int = 3,
+                   workers: int = 1) -> dict[str, str]:
     """Story ids for the new articles; existing stories keep their ids and absorb matching new articles.
 
     Existing articles without a `story_id` are grouped like new ones and their ids are returned too.
+    `workers` > 1 lets helper processes read what the cache does not hold, when that is a lot.
     """
     window = timedelta(days=window_days)
     assigned = [d for d in existing if d.story_id]
@@ -380,7 +385,7 @@ def assign_stories(existing: Sequence[Doc], new: Sequence[Doc], window_days: int
     candidates += [d for d in assigned
                    if id(d) not in kept and cached_content_hash(d) in new_hashes]
 
-    prepared = prepare_cached(pending + candidates)
+    prepared = prepare_cached(pending + candidates, workers)
     n_pending = len(pending)
     union = UnionFind(len(prepared))
     links = _links(prepared, n_pending, window)

@@ -56,7 +56,7 @@ def run_dedup(args: argparse.Namespace) -> int:
         # A repeated id is one article sent twice: it gets one story.
         docs.setdefault(doc.id, doc)
         rows.append((raw_id, doc.id, None))
-    stories = dedup(list(docs.values()), window_days=window)
+    stories = dedup(list(docs.values()), window_days=window, workers=settings.story_workers)
     for raw_id, key, error in rows:
         if key is None:
             write_json_line({"id": raw_id, "error": error})

@@ -202,7 +202,9 @@ def _rare_keys(prepared: Sequence[Prepared]) -> list[frozenset[str]]:
         # the same cap for gloss keys (common words of the day), counted with numpy over all articles
         flat = np.concatenate([p.gloss for p in prepared])
         values, counts = unique_counts(flat)
-        rare_entry = ~np.isin(flat, values[counts > cap])
+        # each entry's count found by binary search in the sorted distinct values: np.isin against the
+        # common ones sorted both arrays together again (3.5 s of the 10.5 s of linking 100k articles)
+        rare_entry = counts[np.searchsorted(values, flat)] <= cap
         owner = np.repeat(np.arange(len(prepared)), sizes)[rare_entry]
         parts = np.split(flat[rare_entry], np.cumsum(np.bincount(owner, minlength=len(prepared)))[:-1])
         for p, part, size in zip(prepared, parts, sizes.tolist(), strict=True):

@@ -2,9 +2,9 @@
 
 The baseline, in the same process and on the same articles, is grouping by exact content hash alone
 (what a pipeline without near-duplicate, republication and translation grouping would do). Peak memory
-is this process's (it holds the articles and everything the grouping builds) plus its largest helper's
-(the processes that read articles, setting story_workers); the articles alone are measured before the
-grouping starts.
+is this process's (it holds the articles and everything the grouping builds) plus the peak of its helper
+processes (the fork server and the processes that read articles, setting story_workers), sampled from
+/proc; the articles alone are measured before the grouping starts.
 
     .venv/bin/python bench/bench_stories.py [--n 100000] [--shared /work/shared] [--seed 1] [--workers 2]
 """

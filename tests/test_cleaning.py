@@ -240,6 +240,14 @@ def test_error_codes_and_words_in_a_headline_above_prose_are_an_article() -> Non
     # a bare code above a list of suggestions is still an error page
     got = extract(page("404", "<p>La page demandée a été déplacée.</p>" + suggestions))
     assert not got.is_article and "error-page" in got.flags
+    # a figure that counts something heads a brief of a few lines; a code heads an error page
+    brief = ("<p>Les garde-côtes italiens ont secouru 503 migrants au large de Lampedusa dans la nuit de "
+             "samedi à dimanche, a annoncé la préfecture, qui cite des embarcations parties de Libye.</p>")
+    assert extract(page("503 migrants secourus au large de Lampedusa", brief)).is_article
+    for title in ("503 Service Unavailable", "503 service unavailable", "Erreur 500", "502 Bad Gateway"):
+        got = extract(page(title, "<p>The server is temporarily unable to service your request, please try "
+                                  "again later or contact the site's administrator if it persists.</p>"))
+        assert not got.is_article and "error-page" in got.flags, title
 
 
 @pytest.mark.parametrize("bad", [b"", b"\x00\xff\xfe garbage", "   ", "<html>", b"\x1f\x8b\x08broken"])

@@ -560,9 +560,11 @@ def _embedded_body(tree: Any, ld: list[dict[str, Any]]) -> tuple[str, str]:
 
 _ERROR_WORDS = re.compile(
     r"\b(not found|page not found|introuvable|n'existe plus|error|erreur|forbidden|access denied|"
+    r"service unavailable|service indisponible|bad gateway|gateway time-?out|"
     r"страница не найдена|ошибка)\b|页面不存在|找不到|出错|错误页面|页面未找到|您访问的页面", re.I)
-# a status code alone is weak evidence: "il a marqué 403 buts" is a headline, "404" on a bare page is not
-_ERROR_CODES = re.compile(r"\b(404|403|410|500|502|503)\b")
+# a status code alone is weak evidence: "il a marqué 403 buts" is a headline, "404" on a bare page is not.
+# Followed by a lower-case word it counts something ("503 migrants secourus", "500 morts"): not a code.
+_ERROR_CODES = re.compile(r"\b(404|403|410|500|502|503)\b(?!\s*[a-zà-ÿа-яё])")
 
 
 def _link_share(tree: Any) -> tuple[float, list[str]]:

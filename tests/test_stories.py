@@ -413,6 +413,7 @@ def test_helper_processes_read_what_this_one_would(monkeypatch: pytest.MonkeyPat
     expected = story_reading.prepare_all(docs)
     monkeypatch.setattr(story_reading, "PARALLEL_MIN", 8)  # the real bound is thousands of articles
     monkeypatch.setattr(story_reading, "_CHUNK", 4)
+    monkeypatch.setattr(story_reading, "_usable_cpus", lambda: 2)  # a helper even on a one-CPU machine
     here: list[int] = []
     serial = story_reading._read_serial
     monkeypatch.setattr(story_reading, "_read_serial", lambda chunk: here.append(len(chunk)) or serial(chunk))
@@ -438,6 +439,20 @@ def test_articles_a_helper_cannot_take_are_read_here(monkeypatch: pytest.MonkeyP
     expected = story_reading.prepare_all(docs)
     monkeypatch.setattr(story_reading, "PARALLEL_MIN", 8)
     monkeypatch.setattr(story_reading, "_CHUNK", 4)
+    monkeypatch.setattr(story_reading, "_usable_cpus", lambda: 2)
     with caplog.at_level("WARNING", logger="pipeline.stories"):
         assert _features(story_reading.prepare_all(docs, workers=2)) == _features(expected)
     assert "a helper process failed" in caplog.text
+
+
+def test_no_helper_beyond_the_cpus_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import story_reading
+
+    monkeypatch.setattr(story_reading, "PARALLEL_MIN", 8)
+    monkeypatch.setattr(story_reading, "_usable_cpus", lambda: 1)
+    here: list[int] = []
+    serial = story_reading._read_serial
+    monkeypatch.setattr(story_reading, "_read_serial", lambda chunk: here.append(len(chunk)) or serial(chunk))
+    docs = _reading_corpus()
+    story_reading.prepare_all(docs, workers=2)
+    assert here == [len(docs)]  # all read here, in one go

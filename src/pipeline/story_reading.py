@@ -11,6 +11,7 @@ import functools
 import hashlib
 import logging
 import multiprocessing
+import os
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -380,6 +381,8 @@ def _read_chunk(docs: list[Doc]) -> list[Prepared]:
 def _read_many(docs: Sequence[Doc], workers: int) -> list[Prepared]:
     """`_read_serial(docs)`, with `workers - 1` helper processes reading from the end while this one reads
     from the front, so each ends when the other does whatever the machine's load."""
+    # more processes than CPUs this process may run on would only take turns
+    workers = min(workers, _usable_cpus())
     if workers <= 1 or len(docs) < PARALLEL_MIN:
         return _read_serial(docs)
     chunks = [list(docs[i:i + _CHUNK]) for i in range(0, len(docs), _CHUNK)]
@@ -420,6 +423,13 @@ def _read_many(docs: Sequence[Doc], workers: int) -> list[Prepared]:
                 prepared.doc = doc
         out.extend(read)
     return out
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _helper_result(future: Future[list[Prepared]]) -> list[Prepared] | None:

@@ -361,10 +361,10 @@ def _read_serial(docs: Sequence[Doc]) -> list[Prepared]:
     return out
 
 
-# Reading is most of a large grouping's time (~0.5 ms an article: ~55 s of the ~75 s that `veille dedup`
-# takes on 100,000 articles in one process). Helper processes start fresh (a fork server: safe beside
-# Prefect's threads) and import numpy and CC-CEDICT first, ~0.6 s, which a read of fewer articles than
-# this does not win back.
+# Reading is most of a large grouping's time (0.5-0.8 ms an article: ~78 s of the 88 s that `veille dedup`
+# took on the bench's 100,000 articles in one process). Helper processes start fresh (a fork server: safe
+# beside Prefect's threads) and import numpy and load CC-CEDICT first, 0.3-0.5 s, which a read of fewer
+# articles than this does not win back.
 PARALLEL_MIN = 4000
 # Articles per task: small enough that this process and the helpers finish within a task of each other.
 _CHUNK = 256

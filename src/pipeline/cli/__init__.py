@@ -21,7 +21,6 @@ from pipeline.cli import (
 )
 from pipeline.cli.common import BadInput, Misuse
 from pipeline.settings import SettingsError
-from pipeline.warehouse import WarehouseBusy, WarehouseMissing
 
 GROUPS = (run_cmds, text_cmds, topic_cmds, story_cmds, revision_cmds, warehouse_cmds, report_cmds, source_cmds,
           ops_cmds, mirror_cmds, eval_cmds)
@@ -67,15 +66,24 @@ def main(argv: list[str] | None = None) -> int:
     except Misuse as exc:
         print(f"veille: {exc}", file=sys.stderr)
         return 2
-    except (BadInput, SettingsError, WarehouseMissing, FileNotFoundError) as exc:
-        print(f"veille: {exc}", file=sys.stderr)
-        return 1
-    except WarehouseBusy as exc:
+    except (BadInput, SettingsError, FileNotFoundError) as exc:
         print(f"veille: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("veille: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if _warehouse_refused(exc):
+            print(f"veille: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+def _warehouse_refused(exc: Exception) -> bool:
+    """The warehouse is busy or missing (its module is loaded by then: only it raises these)."""
+    from pipeline.warehouse import WarehouseBusy, WarehouseMissing
+
+    return isinstance(exc, (WarehouseBusy, WarehouseMissing))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from pipeline import reports
 from pipeline.cli.common import BadInput, add_command, load_settings
 
 
@@ -21,6 +20,8 @@ def _when(value: str | None, flag: str) -> datetime | None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pipeline import reports  # Jinja, DuckDB and pyarrow: only when a report is made
+
     cfg = load_settings(args)
     formats = reports.FORMATS if args.format == "all" else (args.format,)
     report, paths = reports.build_and_write(cfg, since=_when(args.since, "--since"), until=_when(args.until, "--until"),

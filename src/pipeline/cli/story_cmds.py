@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.common import add_command, load_settings, read_json_lines, write_json_line
-from pipeline.stories import Doc, dedup
+
+if TYPE_CHECKING:
+    from pipeline.stories import Doc
 
 _OPTIONAL = ("url", "source", "published", "language")
 
@@ -21,6 +23,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def to_doc(obj: dict[str, Any]) -> Doc:
     """A Doc from one input object; ValueError names the field that is wrong."""
+    from pipeline.stories import Doc  # numpy and the story modules: only for this command
+
     raw_id = obj.get("id")
     if raw_id is None or isinstance(raw_id, (dict, list, bool)) or str(raw_id) == "":
         raise ValueError('missing or unusable "id"')
@@ -39,6 +43,8 @@ def to_doc(obj: dict[str, Any]) -> Doc:
 
 
 def run_dedup(args: argparse.Namespace) -> int:
+    from pipeline.stories import dedup
+
     settings = load_settings(args)
     window = args.window_days if args.window_days is not None else settings.story_window_days
     # Each output line waits for the whole batch: grouping needs every article.

@@ -456,3 +456,18 @@ def test_no_helper_beyond_the_cpus_this_process_may_use(monkeypatch: pytest.Monk
     docs = _reading_corpus()
     story_reading.prepare_all(docs, workers=2)
     assert here == [len(docs)]  # all read here, in one go
+
+
+def test_linking_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    docs = _reading_corpus()[:6]
+    assert gc.isenabled()
+    dedup(docs)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        dedup(docs)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

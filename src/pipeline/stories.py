@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 
@@ -286,8 +288,29 @@ def _gloss_pairs(prepared: Sequence[Prepared], n_queries: int) -> npt.NDArray[np
     return across
 
 
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while (as it was before, after).
+
+    Linking makes a set or two per article and no reference cycles, yet those allocations set off
+    collector passes over every article read: 20% of linking 30,000 articles (3.1 -> 2.5 s).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _links(prepared: Sequence[Prepared], n_queries: int, window: timedelta) -> set[tuple[int, int]]:
     """Pairs (i < j) that belong to one story, i among the first `n_queries` articles (the ones asked about)."""
+    with _cycle_collection_paused():
+        return _find_links(prepared, n_queries, window)
+
+
+def _find_links(prepared: Sequence[Prepared], n_queries: int, window: timedelta) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
 
     by_hash: dict[str, list[int]] = defaultdict(list)

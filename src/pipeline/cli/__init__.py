@@ -80,10 +80,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _warehouse_refused(exc: Exception) -> bool:
-    """The warehouse is busy or missing (its module is loaded by then: only it raises these)."""
-    from pipeline.warehouse import WarehouseBusy, WarehouseMissing
-
-    return isinstance(exc, (WarehouseBusy, WarehouseMissing))
+    """The warehouse is busy or missing: only its connection module raises these, so without that module
+    loaded the error is another (and it is not imported just to say so)."""
+    connection = sys.modules.get("pipeline.warehouse.connection")
+    return connection is not None and isinstance(exc, (connection.WarehouseBusy, connection.WarehouseMissing))
 
 
 if __name__ == "__main__":

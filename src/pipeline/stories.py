@@ -304,13 +304,9 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+@_cycle_collection_paused()
 def _links(prepared: Sequence[Prepared], n_queries: int, window: timedelta) -> set[tuple[int, int]]:
     """Pairs (i < j) that belong to one story, i among the first `n_queries` articles (the ones asked about)."""
-    with _cycle_collection_paused():
-        return _find_links(prepared, n_queries, window)
-
-
-def _find_links(prepared: Sequence[Prepared], n_queries: int, window: timedelta) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
 
     by_hash: dict[str, list[int]] = defaultdict(list)

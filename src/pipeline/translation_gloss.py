@@ -116,10 +116,12 @@ def _word_starts() -> tuple[dict[str, int], frozenset[str]]:
     """First character -> length of the longest headword (2..MAX_WORD) it begins (absent when none), and
     the first two characters of every headword of two or more."""
     longest: dict[str, int] = {}
+    pairs: set[str] = set()
     for word in _cedict():
-        if len(word) > 1 and len(word) > longest.get(word[0], 0):
-            longest[word[0]] = len(word)
-    return longest, frozenset(word[:2] for word in _cedict() if len(word) > 1)
+        if len(word) > 1:
+            longest[word[0]] = max(len(word), longest.get(word[0], 0))
+            pairs.add(word[:2])
+    return longest, frozenset(pairs)
 
 
 def _segment(run: str, dictionary: dict[str, str]) -> list[str]:

@@ -73,17 +73,18 @@ def main(argv: list[str] | None = None) -> int:
         print("veille: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        if _warehouse_refused(exc):
+        if _warehouse_busy(exc):
             print(f"veille: {exc}", file=sys.stderr)
             return 1
         raise
 
 
-def _warehouse_refused(exc: Exception) -> bool:
-    """The warehouse is busy or missing: only its connection module raises these, so without that module
-    loaded the error is another (and it is not imported just to say so)."""
+def _warehouse_busy(exc: Exception) -> bool:
+    """Another process holds the warehouse. Only the warehouse's connection module raises this, so without
+    that module loaded the error is another (and it is not imported just to say so). A missing warehouse
+    is a FileNotFoundError, caught above."""
     connection = sys.modules.get("pipeline.warehouse.connection")
-    return connection is not None and isinstance(exc, (connection.WarehouseBusy, connection.WarehouseMissing))
+    return connection is not None and isinstance(exc, connection.WarehouseBusy)
 
 
 if __name__ == "__main__":

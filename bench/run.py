@@ -113,10 +113,13 @@ def warehouse_rows(data: dict[str, Any]) -> list[Row]:
                             note="window read, merge_batch, open/close and checkpoint (as above)"))
     for n, t in data["tiers"].items():
         label = f"{int(n) // 1000:,}k" if int(n) < 1_000_000 else f"{int(n) / 1e6:g}M"
-        bulk = t.get("bulk")
-        if bulk:
-            goal_met = bulk["rows_per_s"] >= 50_000 if int(n) == 100_000 else None
-            rows.append(Row("warehouse", f"bulk load: merge_rows articles @{label} (batches of {bulk['batch']:,}, "
+        for bulk in (t.get("bulk"), t.get("bulk_batches")):
+            if not bulk:
+                continue
+            one = bulk["batch"] >= int(n)
+            goal_met = bulk["rows_per_s"] >= 50_000 if int(n) == 100_000 and one else None
+            size = "in one staged MERGE" if one else f"in batches of {bulk['batch']:,}"
+            rows.append(Row("warehouse", f"bulk load: merge_rows articles @{label} ({size}, "
                             "closing checkpoint included)", bulk["rows_per_s"], "rows/s", "row-by-row INSERT",
                             rbr["rows_per_s"], bulk["rows_per_s"] / rbr["rows_per_s"],
                             goal=">= 50,000 rows/s at 100k" if goal_met is not None else "", met=goal_met,

@@ -339,6 +339,35 @@ def test_staged_values_keep_their_meaning_whatever_python_type_they_come_as(db: 
     assert runs == [("r1", '"{\\"200\\": 3}"', 4, 10**12), ("r2", '{"200":1}', None, None)]
 
 
+def test_a_batch_streamed_in_several_record_batches_keeps_every_row_and_value(db: Path) -> None:
+    # rows reach DuckDB in record batches of STREAM_ROWS; a numeric column given as text in one of them
+    # only (staged as text for the whole batch) and a merge over stored keys must both come through whole
+    n = 2 * warehouse.load.STREAM_ROWS + 5
+    rows = [_article(i, language_confidence=0.5 if i < n - 1 else "0.25", authors=[f"au{i}"]) for i in range(n)]
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        assert warehouse.merge_rows(con, "articles", rows) == n
+        # the second merge updates every stored row, and adds one
+        assert warehouse.merge_rows(con, "articles", [{**r, "title": "T" + r["id"]} for r in rows]
+                                    + [_article(n)]) == n + 1
+        got = con.execute("SELECT count(*), count(DISTINCT id), sum(language_confidence), "
+                          "count(*) FILTER (WHERE title = 'T' || id), count(*) FILTER (WHERE authors = ['au' || "
+                          "substr(id, 2)]) FROM articles").fetchone()
+    assert got == (n + 1, n + 1, 0.5 * (n - 1) + 0.25, n, n)  # the added row has no confidence
+
+
+def test_a_value_that_cannot_be_staged_fails_the_batch_with_its_own_error(db: Path) -> None:
+    # a lone surrogate cannot be written as UTF-8; met in the stream's last record batch, DuckDB has
+    # already taken the first ones: the caller sees the encoding error, and the transaction lands nothing
+    n = warehouse.load.STREAM_ROWS + 3
+    rows = [_article(i, text="texte" if i < n - 1 else "bad \ud800 text") for i in range(n)]
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        with pytest.raises(UnicodeEncodeError):
+            warehouse.merge_batch(con, {"articles": rows})
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+
+
 def test_a_sources_seen_urls_are_its_own_and_those_on_its_hosts(db: Path) -> None:
     """What a crawl is given: its source's stored URLs, plus any other source stored on its hosts."""
     urls = {"a1": ("xinhua-fr", "https://french.news.cn/a/1.htm"),

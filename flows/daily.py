@@ -103,9 +103,15 @@ def _run(as_of: str | None, sources: list[str] | None, mirror: str | None, confi
     prepare_schema(cfg)
     results: list[SourceResult] = []
     crawls = {sid: crawl_source.submit(cfg, sid, run_id, day, backfill_days) for sid in chosen}
+    restored = False
     for sid, future in crawls.items():
         try:
             out = future.result()
+            if not restored:
+                # what earlier runs read of the story window, so the loads need not read it again; restored
+                # here, not while every crawl runs, so the run's peak memory stays where it was
+                daily.restore_story_features(cfg)
+                restored = True
             result = load_source(cfg, sid, out, run_id, day)
         except Exception as exc:  # one source's failure is recorded, the others go on
             result = SourceResult(sid, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
@@ -115,6 +121,7 @@ def _run(as_of: str | None, sources: list[str] | None, mirror: str | None, confi
                             articles=result.articles, topic_matches=result.topic_matches, failures=result.failures,
                             not_stored=result.not_stored)
         results.append(result)
+    daily.keep_story_features(cfg)
     paths = write_report(cfg)
     prune_files(cfg)
     table = "\n".join(f"| {r.source_id} | {r.requests} | {r.articles} | {r.topic_matches} | {r.failures} | "

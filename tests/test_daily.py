@@ -133,6 +133,17 @@ def test_reports_were_written_and_recorded(runs: Runs) -> None:
     assert alerts is not None and alerts[0] >= 1
 
 
+def test_a_run_keeps_the_story_features_it_read_for_the_next(runs: Runs) -> None:
+    # day 2 restored what day 1 read and kept it with its own articles: every stored article's features
+    from pipeline import daily, story_reading
+
+    kept = Path(runs.env["VEILLE_WORK_DIR"]) / daily.STORY_FEATURES_FILE
+    try:
+        assert story_reading.restore_read_articles(kept) >= len(_articles(runs.db)) > len(runs.day1_rows)
+    finally:
+        story_reading.forget_read_articles()
+
+
 def test_loading_the_same_batch_twice_leaves_one_row(runs: Runs, tmp_path: Path) -> None:
     cfg = settings_mod.load(None, environ=runs.env)
     crawl_dirs = sorted(Path(runs.env["VEILLE_WORK_DIR"]).glob("*/xinhua-fr"))

@@ -229,6 +229,43 @@ def test_a_given_content_hash_is_used_not_computed_again(monkeypatch: pytest.Mon
     assert hashed == [SEEDS[2]]
 
 
+def test_kept_story_features_come_back_as_read_and_spare_the_reading(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run keeps what its loads read; the next one restores it and reads none of those articles again."""
+    import numpy as np
+
+    from pipeline import story_reading
+
+    docs = [Doc(id=f"s{k}", title=f"Titre {k}", text=text, source="xinhua-fr", published="2025-09-20")
+            for k, text in enumerate(SEEDS)]
+    fresh = story_reading.prepare_all(docs)  # no cache: read here
+    story_reading.forget_read_articles()
+    story_reading.prepare_cached(docs)
+    kept = tmp_path / "work" / "story-features.pickle"
+    assert story_reading.keep_read_articles(kept) == len(docs)
+    story_reading.forget_read_articles()
+    assert story_reading.restore_read_articles(kept) == len(docs)
+    read: list[int] = []
+    real = story_reading._read_many
+    monkeypatch.setattr(story_reading, "_read_many", lambda ds, w: read.append(len(ds)) or real(ds, w))
+    restored = story_reading.prepare_cached(docs)
+    assert sum(read) == 0
+    for a, b in zip(fresh, restored, strict=True):
+        assert b.doc is not None and b.doc.text == a.doc.text  # the caller's doc, not the kept text-less one
+        assert (a.exact, a.evidence, a.when, a.language, a.sentences, a.length) == \
+               (b.exact, b.evidence, b.when, b.language, b.sentences, b.length)
+        assert np.array_equal(a.shingles, b.shingles) and np.array_equal(a.gloss, b.gloss)
+        assert a.minhash is not None and b.minhash is not None and np.array_equal(a.minhash, b.minhash)
+    # a file of other reading code, a broken file and no file give nothing, and no error
+    story_reading.forget_read_articles()
+    monkeypatch.setattr(story_reading, "_reading_fingerprint", lambda: "other reading code")
+    assert story_reading.restore_read_articles(kept) == 0
+    kept.write_bytes(b"not a pickle")
+    assert story_reading.restore_read_articles(kept) == 0
+    assert story_reading.restore_read_articles(tmp_path / "missing.pickle") == 0
+    assert story_reading._CACHE.prepared == {}
+
+
 def test_bad_records_do_not_break_the_batch() -> None:
     docs = [Doc(id="empty", title="", text=""), Doc(id="short", title="Titre", text="Oui."),
             Doc(id="s0", title="", text=SEEDS[0], published="not a date"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -15,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pipeline import logs, stories, story_reading, topics, warehouse
 from pipeline import sources as sources_mod
-from pipeline import stories, topics, warehouse
 from pipeline.process import PageCleaner, build_batch
 from pipeline.settings import Settings
 from pipeline.sources import Source
@@ -24,6 +26,10 @@ from pipeline.warehouse import search
 
 # How long a crawl's cleaner waits when the crawl has written no new page.
 CLEAN_POLL_SECONDS = 0.2
+# Where a run keeps the story features of the articles it read, for the next run (in work_dir)
+STORY_FEATURES_FILE = "story-features.pickle"
+
+log = logging.getLogger("pipeline.daily")
 
 
 @dataclass
@@ -157,6 +163,24 @@ def crawl(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
                 raise
         cleaner.step()  # the pages written after the last step
     return proc.returncode
+
+
+def restore_story_features(cfg: Settings) -> int:
+    """The features of the articles earlier runs read for story grouping, back in this process's cache."""
+    count = story_reading.restore_read_articles(Path(cfg.work_dir) / STORY_FEATURES_FILE)
+    logs.event(log, logging.INFO, "story-features-restored", articles=count)
+    return count
+
+
+def keep_story_features(cfg: Settings) -> int:
+    """Keep what this run's loads read for story grouping, for the next run (never fails the run)."""
+    try:
+        count = story_reading.keep_read_articles(Path(cfg.work_dir) / STORY_FEATURES_FILE)
+    except (OSError, pickle.PicklingError) as exc:
+        logs.event(log, logging.WARNING, "story-features-not-kept", error=str(exc))
+        return 0
+    logs.event(log, logging.INFO, "story-features-kept", articles=count)
+    return count
 
 
 def load(cfg: Settings, source: Source, out: Path, run_id: str, day: date) -> SourceResult:

@@ -75,6 +75,19 @@ def latin_keys(words: Iterable[str]) -> set[str]:
     return {k for k in {w[:STEM] for w in words if len(w) >= STEM} if k.isalpha() and k.isascii()}
 
 
+def dictionary_stamp() -> tuple[str, int] | None:
+    """The dictionary's installed version and size, or None without it: what kept features depend on."""
+    try:
+        from importlib.metadata import version
+
+        path = resources.files(_DICTIONARY[0])
+        for part in _DICTIONARY[1:]:
+            path = path.joinpath(part)
+        return version(_DICTIONARY[0]), len(path.read_bytes())
+    except Exception:  # noqa: BLE001 - no dictionary: the gloss keys are empty, a state of its own
+        return None
+
+
 @lru_cache(maxsize=1)
 def _cedict() -> dict[str, str]:
     """Simplified headword -> its senses ("/"-separated); empty when the dictionary is missing."""

@@ -178,3 +178,14 @@ def test_reprocess_rebuilds_from_the_archive_without_changing_ids(runs: Runs) ->
     assert f"{len(before)} articles rebuilt" in done.stdout
     after = {r["id"]: (r["url"], r["story_id"]) for r in _articles(runs.db)}
     assert after == before
+
+
+def test_keeping_or_restoring_story_features_never_fails_a_run(tmp_path: Path) -> None:
+    # a work_dir that cannot be created (its parent is a file): nothing kept, nothing restored, no error
+    from pipeline import daily, settings
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    cfg = settings.load().with_overrides(work_dir=str(blocker / "work"))
+    assert daily.keep_story_features(cfg) == 0
+    assert daily.restore_story_features(cfg) == 0

@@ -6,7 +6,6 @@ import functools
 import json
 import logging
 import os
-import pickle
 import subprocess
 import sys
 import time
@@ -166,8 +165,13 @@ def crawl(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
 
 
 def restore_story_features(cfg: Settings) -> int:
-    """The features of the articles earlier runs read for story grouping, back in this process's cache."""
-    count = story_reading.restore_read_articles(Path(cfg.work_dir) / STORY_FEATURES_FILE)
+    """The features of the articles earlier runs read for story grouping, back in this process's cache
+    (a cache: nothing restored only means the loads read the window again)."""
+    try:
+        count = story_reading.restore_read_articles(Path(cfg.work_dir) / STORY_FEATURES_FILE)
+    except Exception as exc:  # noqa: BLE001 - never fails the run
+        logs.event(log, logging.WARNING, "story-features-not-restored", error=str(exc))
+        return 0
     logs.event(log, logging.INFO, "story-features-restored", articles=count)
     return count
 
@@ -176,7 +180,7 @@ def keep_story_features(cfg: Settings) -> int:
     """Keep what this run's loads read for story grouping, for the next run (never fails the run)."""
     try:
         count = story_reading.keep_read_articles(Path(cfg.work_dir) / STORY_FEATURES_FILE)
-    except (OSError, pickle.PicklingError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a disk full or a read-only work_dir costs the next run time only
         logs.event(log, logging.WARNING, "story-features-not-kept", error=str(exc))
         return 0
     logs.event(log, logging.INFO, "story-features-kept", articles=count)

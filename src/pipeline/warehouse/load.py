@@ -131,10 +131,10 @@ def _stream(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], types: Ma
     list that gives each column its warehouse type; and where an error met while making them is kept
     (DuckDB reports it wrapped in its own).
 
-    Streamed rather than staged whole, 100k bench articles in one merge loaded at 42-51k rows/s instead of
-    27-30k (four alternating runs each). Making the 100k articles' batches took 0.95 s as DuckDB read them
-    and 1.9 s kept all at once: a batch DuckDB has taken frees memory the next one reuses, where a whole
-    table fills fresh memory (page faults) for all of it.
+    100k bench articles in one merge loaded at 42-51k rows/s streamed, 27-30k as one table made of the same
+    pieces (four alternating runs each), 25-27k staged whole before. Making the 100k articles' batches took
+    0.95 s as DuckDB read them and 1.9 s when all were kept: likely the memory of a batch DuckDB has taken
+    is reused by the next, where a whole table fills fresh memory for all of it.
     """
     # A column's staged type must be the same in every record batch. Only a numeric or boolean column's
     # depends on its values (numbers given as text are staged as text), so those are staged whole first;

@@ -7,7 +7,7 @@ import math
 import re
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline import cleaning, encoding, feeds
@@ -82,6 +82,9 @@ def test_decode_of_valid_utf8_is_exact(raw: bytes) -> None:
 
 @SETTINGS
 @given(page_bytes())
+# found by this test in CI: a gzipped "<:", whose tag name the recovering parser keeps and QName refuses
+@example(b"\x1f\x8b\x08\x002\xbd\nk\x02\xff\xb3\xb1\x02\x00\xb2\xb2&\xf4\x02\x00\x00\x00")
+@example(b"<rss><channel><:/><item><link>https://x.example/a</link></item></channel></rss>")
 def test_feed_parsers_never_raise(raw: bytes) -> None:
     for entry in feeds.parse_feed(raw):
         assert isinstance(entry.url, str) and entry.url

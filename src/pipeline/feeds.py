@@ -70,7 +70,12 @@ def _root(body: bytes) -> etree._Element | None:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    if not isinstance(tag, str):
+        return ""
+    try:
+        return etree.QName(tag).localname.lower()
+    except ValueError:  # a name the recovering parser kept but QName refuses (a broken feed's "<:")
+        return tag.rpartition("}")[2].lower()
 
 
 def _children(node: etree._Element, name: str) -> Iterator[etree._Element]:

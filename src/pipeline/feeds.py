@@ -73,7 +73,7 @@ def _local(tag: object) -> str:
     if not isinstance(tag, str):
         return ""
     try:
-        return etree.QName(tag).localname.lower()
+        return str(etree.QName(tag).localname).lower()
     except ValueError:  # a name the recovering parser kept but QName refuses (a broken feed's "<:")
         return tag.rpartition("}")[2].lower()
 

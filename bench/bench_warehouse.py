@@ -6,9 +6,10 @@ edition's language; topics, stories and crawl runs are generated beside them
 so that every view has something to join. Loading goes through the one write
 path (`merge_rows`, batches of 10k); the bulk-load measure times the same
 articles again in one staged MERGE and in those batches, on new files; the
-baseline is a row-by-row INSERT on a small sample, whose rate is extrapolated. Each tier ends with the growth
-measure (`growth`): one day's new articles assigned to stories and loaded the
-way the daily run does it, with the same story window whatever the tier, so
+baseline is a row-by-row INSERT on a small sample, whose rate is
+extrapolated. Each tier ends with the growth measure (`growth`): one day's
+new articles assigned to stories and loaded the way the daily run does it,
+with the same story window whatever the tier, so
 the tiers differ only by what is stored; `--growth-on` runs it alone on a kept
 warehouse (an A/B of two versions on copies of one file).
 

@@ -1,7 +1,8 @@
 """Reading an article for story grouping: dates, exact hash, shingles, MinHash sketch, evidence, gloss keys.
 
 What `pipeline.stories` compares is made here, once per article content: a
-process-wide cache keeps what a run's earlier loads already read.
+process-wide cache keeps what a run's earlier loads already read, and a daily
+run keeps it in a file for the next (`keep_read_articles`, `restore_read_articles`).
 """
 
 from __future__ import annotations
@@ -273,6 +274,18 @@ class PreparedCache:
             self._store(self.hashes, key, found)
         return found
 
+    def snapshot(self) -> tuple[dict[bytes, Prepared], dict[bytes, str]]:
+        """Copies of what the cache holds, oldest first (what `fill` takes back)."""
+        with self.lock:
+            return dict(self.prepared), dict(self.hashes)
+
+    def fill(self, prepared: Mapping[bytes, Prepared], hashes: Mapping[bytes, str]) -> None:
+        """Add entries of a `snapshot`, in their order, within the limit."""
+        for key, value in prepared.items():
+            self._store(self.prepared, key, value)
+        for key, digest in hashes.items():
+            self._store(self.hashes, key, digest)
+
     def _store(self, table: dict[bytes, _V], key: bytes, value: _V) -> None:
         if self.limit <= 0:
             return
@@ -300,7 +313,7 @@ def prepare_cached(docs: Iterable[Doc], workers: int = 1) -> list[Prepared]:
 
 
 # What decides an article's features: the reading code, the Unicode tables normalisation folds with, the
-# Chinese dictionary the gloss keys come from. A kept cache made under any other is not used.
+# Chinese dictionary (its package version) the gloss keys come from. A kept cache made under any other is not used.
 _READING_MODULES = ("story_reading", "textnorm", "translation", "translation_gloss", "translation_lexicon", "cjk")
 _KEPT_FORMAT = 1
 
@@ -323,9 +336,8 @@ def keep_read_articles(path: Path) -> int:
     a cache of this process's own making like Python's bytecode files: whoever may write the work
     directory may already change the code that runs.
     """
-    with _CACHE.lock:
-        kept = {"fingerprint": _reading_fingerprint(), "prepared": dict(_CACHE.prepared),
-                "hashes": dict(_CACHE.hashes)}
+    prepared, hashes = _CACHE.snapshot()
+    kept = {"fingerprint": _reading_fingerprint(), "prepared": prepared, "hashes": hashes}
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -334,7 +346,7 @@ def keep_read_articles(path: Path) -> int:
         os.replace(partial, path)  # a reader sees the old file or the new one, never half of one
     finally:
         partial.unlink(missing_ok=True)
-    return len(kept["prepared"])
+    return len(prepared)
 
 
 def restore_read_articles(path: Path) -> int:
@@ -354,11 +366,8 @@ def restore_read_articles(path: Path) -> int:
     if not isinstance(kept, dict) or kept.get("fingerprint") != _reading_fingerprint():
         log.info("story grouping: kept features in %s are of other reading code; articles are read again", path)
         return 0
-    prepared, hashes = kept.get("prepared") or {}, kept.get("hashes") or {}
-    for key, value in prepared.items():
-        _CACHE._store(_CACHE.prepared, key, value)
-    for key, digest in hashes.items():
-        _CACHE._store(_CACHE.hashes, key, digest)
+    prepared = kept.get("prepared") or {}
+    _CACHE.fill(prepared, kept.get("hashes") or {})
     return len(prepared)
 
 

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from importlib.abc import Traversable
 
 import numpy as np
 import numpy.typing as npt
@@ -75,15 +76,19 @@ def latin_keys(words: Iterable[str]) -> set[str]:
     return {k for k in {w[:STEM] for w in words if len(w) >= STEM} if k.isalpha() and k.isascii()}
 
 
-def dictionary_stamp() -> tuple[str, int] | None:
-    """The dictionary's installed version and size, or None without it: what kept features depend on."""
+def _dictionary_file() -> Traversable:
+    path = resources.files(_DICTIONARY[0])
+    for part in _DICTIONARY[1:]:
+        path = path.joinpath(part)  # one part per call: the package is a namespace package
+    return path
+
+
+def dictionary_stamp() -> str | None:
+    """The dictionary package's installed version, or None without its file: what kept features depend on."""
     try:
         from importlib.metadata import version
 
-        path = resources.files(_DICTIONARY[0])
-        for part in _DICTIONARY[1:]:
-            path = path.joinpath(part)
-        return version(_DICTIONARY[0]), len(path.read_bytes())
+        return version(_DICTIONARY[0]) if _dictionary_file().is_file() else None
     except Exception:  # noqa: BLE001 - no dictionary: the gloss keys are empty, a state of its own
         return None
 
@@ -92,9 +97,7 @@ def dictionary_stamp() -> tuple[str, int] | None:
 def _cedict() -> dict[str, str]:
     """Simplified headword -> its senses ("/"-separated); empty when the dictionary is missing."""
     try:
-        path = resources.files(_DICTIONARY[0])
-        for part in _DICTIONARY[1:]:
-            path = path.joinpath(part)  # one part per call: the package is a namespace package
+        path = _dictionary_file()
         with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
             lines = fh.readlines()
     except Exception as exc:  # noqa: BLE001 - a missing or unreadable dictionary only costs recall

@@ -113,6 +113,11 @@ def _column(values: list[Any], kind: str) -> tuple[pa.Array, bool]:
         return pa.array([_as_text(v) for v in values], pa.string()), kind != "VARCHAR"
 
 
+def _typed(name: str, kind: str, cast: bool) -> str:
+    """A staged column in the SELECT list: cast to its warehouse type where it was staged as text."""
+    return f"CAST({name} AS {kind}) AS {name}" if cast else name
+
+
 def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], types: Mapping[str, str]
            ) -> tuple[pa.Table, str]:
     """Some columns of the rows as one Arrow table, and the SELECT list that gives each its warehouse type."""
@@ -121,7 +126,7 @@ def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], types: Map
     for name in columns:
         array, cast = _column([r.get(name) for r in rows], types[name])
         arrays.append(array)
-        select.append(f"CAST({name} AS {types[name]}) AS {name}" if cast else name)
+        select.append(_typed(name, types[name], cast))
     return pa.Table.from_arrays(arrays, names=list(columns)), ", ".join(select)
 
 
@@ -152,7 +157,7 @@ def _stream(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], types: Ma
             staged_type = pa.list_(pa.string()) if kind.endswith("[]") else pa.string()
             cast = kind != "VARCHAR"
         fields.append(pa.field(name, staged_type))
-        select.append(f"CAST({name} AS {kind}) AS {name}" if cast else name)
+        select.append(_typed(name, kind, cast))
     schema = pa.schema(fields)
     errors: list[BaseException] = []
 

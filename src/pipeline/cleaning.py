@@ -22,7 +22,7 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector, SelectorError
 from trafilatura.settings import Extractor
 
-from pipeline import titles
+from pipeline import titles, trimming
 from pipeline.encoding import decode_html, maybe_gunzip
 from pipeline.hints import CHALLENGE_WORDS as CHALLENGE_WORDS  # re-exported: part of cleaning's interface
 from pipeline.hints import SHORT_PAGE_TEXT as SHORT_PAGE_TEXT
@@ -706,6 +706,7 @@ def _extract(html: bytes | str, url: str, hints: CleaningHints, feed_date: str |
         fallback = _density_fallback(tree)
         if len(fallback) > max(MIN_TEXT, 2 * len(text)) or (not text and fallback):
             text, method = fallback, "fallback"
+    text = trimming.trim(text, title)
     if not text and title:
         method = "none"
     reason = _non_article_reason(tree, title, text, _states_article(meta, ld))

@@ -46,7 +46,9 @@ def processing_rows(trafilatura: dict[str, Any], pipeline: dict[str, Any]) -> li
             one_rate / base_rate, goal=f"overhead <= {OVERHEAD_GOAL:.0%} (is {overhead:+.0%})",
             met=overhead <= OVERHEAD_GOAL,
             note=(f"clean+language+topics+hash per page ({stages}) + stories over the batch "
-                  f"{one['stories_seconds']:.1f}s; {one['articles']} articles, {one['stories']} stories")),
+                  f"{one['stories_seconds']:.1f}s + load into a new warehouse {one['load_seconds']:.1f}s (articles, "
+                  f"topics, search index, stories; one transaction per source, then a checkpoint); "
+                  f"{one['articles']} articles, {one['stories']} stories")),
     ]
     if many:
         speedup = one["seconds"] / many["seconds"]
@@ -56,7 +58,8 @@ def processing_rows(trafilatura: dict[str, Any], pipeline: dict[str, Any]) -> li
                         note=(f"Pool(imap, chunksize {many['chunksize']}), workers warmed before timing; "
                               f"per-page part {one['per_page_seconds'] / many['per_page_seconds']:.2f}x, "
                               f"stories {one['stories_seconds'] / many['stories_seconds']:.2f}x "
-                              f"({many['stories_seconds']:.1f}s; story_workers {many['workers']}: {HELPED})")))
+                              f"({many['stories_seconds']:.1f}s; story_workers {many['workers']}: {HELPED}), "
+                              f"load {many['load_seconds']:.1f}s in this process (one writer)")))
     base_rss = trafilatura["rss"]["self_mb"]
     rss = pipeline["rss"]
     rows.append(Row("memory", "peak RSS, processing (main process)", rss["self_mb"], "MiB",

@@ -3,10 +3,14 @@ Trafilatura alone.
 
 Pages are rendered in memory with `pipeline.mirrorgen` in the outlets' page
 templates, from article texts recombined from real sentences (the same draw
-as bench/make_mirror.py, so every article is distinct). The load merges the
-articles, their topic rows, the search index and the stories into a new
-DuckDB file, one transaction per source as a run's loads do, then
-checkpoints. One phase runs per process so that each reports its own peak RSS:
+as bench/make_mirror.py, so every article is distinct). The sources are done one
+after the other, as a run loads them: each source's pages are cleaned, then its
+articles get stories against the sources loaded before and are merged (articles,
+topic rows, search index, stories) into a new DuckDB file in one transaction; a
+checkpoint ends the run. With worker processes, the workers clean the pages and
+read their articles for story grouping while this process links and loads each
+source as soon as its pages are done. One phase runs per process so that each
+reports its own peak RSS:
 
     .venv/bin/python bench/bench_processing.py --phase trafilatura [--articles 10000] [--shared /work/shared]
     .venv/bin/python bench/bench_processing.py --phase pipeline [--articles 10000] [--workers 2]
@@ -125,8 +129,11 @@ def process_page(page: Page, clock: dict[str, float] | None = None) -> dict[str,
                         "evidence": m.evidence, "spans": m.spans} for m in topics]}
 
 
-def _worker_page(page: Page) -> dict[str, Any] | None:
-    return process_page(page)
+def _worker_pages(pages: list[Page]) -> tuple[list[dict[str, Any] | None], list[stories.ReadArticle]]:
+    """A worker's task: a few pages cleaned, and their articles read for story grouping (per-article work
+    that the process grouping them would otherwise do alone)."""
+    rows = [process_page(page) for page in pages]
+    return rows, stories.read_articles([_doc(r) for r in rows if r is not None])
 
 
 def _warm(pages: list[Page]) -> None:
@@ -145,43 +152,70 @@ def _worker_init(warm_pages: list[Page], barrier: Any) -> None:
         pass
 
 
-def _assign(rows: list[dict[str, Any] | None], workers: int) -> tuple[float, dict[str, str]]:
-    docs = [stories.Doc(id=r["id"], title=r["title"], text=r["text"], url=r["url"], source=r["source_id"],
-                        published=r["published"], language=r["language"], content_hash=r["content_hash"])
-            for r in rows if r is not None]
-    stories.forget_read_articles()  # the other measure of this process must not have read them already
-    start = time.perf_counter()
-    # `workers` processes read the articles, as the product's setting story_workers lets a large load do
-    assigned = stories.assign_stories([], docs, workers=workers)
-    return time.perf_counter() - start, assigned
+def _doc(row: dict[str, Any], story_id: str | None = None) -> stories.Doc:
+    return stories.Doc(id=row["id"], title=row["title"], text=row["text"], url=row["url"], source=row["source_id"],
+                       published=row["published"], language=row["language"], content_hash=row["content_hash"],
+                       story_id=story_id)
 
 
-def _load(rows: list[dict[str, Any] | None], assigned: dict[str, str], directory: Path) -> float:
-    """Seconds to merge the articles, topic rows, search index and stories into a new warehouse, one
-    transaction per source (as a run's loads), then the run's closing checkpoint."""
+def _new_warehouse(directory: Path) -> Path:
+    """A new DuckDB file with the schema and the sources' rows, as a first run finds it."""
     db = directory / f"processing-{len(list(directory.iterdir()))}.duckdb"
     with warehouse.write(db, wait=30) as con:
         warehouse.migrate(con)
         warehouse.merge_batch(con, {"sources": [{"id": s.id, "outlet": s.outlet, "language": s.language,
                                                  "home_url": s.home_url, "enabled": True}
                                                 for s in _sources.values()]})
-    seen = datetime.now(ZoneInfo("UTC")).isoformat()
-    by_source: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {"articles": [], "article_topics": []})
-    for r in rows:
-        if r is None:
-            continue
-        batch = by_source[r["source_id"]]
-        article = {k: v for k, v in r.items() if k != "topics"}
-        article.update(story_id=assigned[r["id"]], first_seen=seen, last_seen=seen)
-        batch["articles"].append(article)
-        batch["article_topics"] += [{"article_id": r["id"], **t} for t in r["topics"]]
-    start = time.perf_counter()
-    for batch in by_source.values():
-        with warehouse.write(db, wait=30, checkpoint=False) as con:
+    return db
+
+
+class Loader:
+    """One source's load as a run does it (`pipeline.process`): its articles get stories against the window
+    of the sources loaded before them, then articles, topic rows, search index and stories are merged in one
+    transaction. Keeps the seconds spent in each part."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.window: list[stories.Doc] = []
+        self.stories_seconds = 0.0
+        self.load_seconds = 0.0
+        self.articles = 0
+        self.story_ids: set[str] = set()
+        self.seen = datetime.now(ZoneInfo("UTC")).isoformat()
+
+    def load(self, rows: list[dict[str, Any] | None]) -> None:
+        kept = [r for r in rows if r is not None]
+        start = time.perf_counter()
+        assigned = stories.assign_stories(self.window, [_doc(r) for r in kept])
+        self.window += [_doc(r, assigned[r["id"]]) for r in kept]
+        middle = time.perf_counter()
+        batch: dict[str, list[dict[str, Any]]] = {"articles": [], "article_topics": []}
+        for r in kept:
+            article = {k: v for k, v in r.items() if k != "topics"}
+            article.update(story_id=assigned[r["id"]], first_seen=self.seen, last_seen=self.seen)
+            batch["articles"].append(article)
+            batch["article_topics"] += [{"article_id": r["id"], **t} for t in r["topics"]]
+        with warehouse.write(self.db, wait=30, checkpoint=False) as con:
             warehouse.merge_batch(con, batch)
-    with warehouse.write(db, wait=30) as con:
-        con.execute("CHECKPOINT")
-    return time.perf_counter() - start
+        self.stories_seconds += middle - start
+        self.load_seconds += time.perf_counter() - middle
+        self.articles += len(kept)
+        self.story_ids.update(assigned.values())
+
+    def close(self) -> None:
+        """The run's closing checkpoint."""
+        start = time.perf_counter()
+        with warehouse.write(self.db, wait=30) as con:
+            con.execute("CHECKPOINT")
+        self.load_seconds += time.perf_counter() - start
+
+
+def by_source(pages: list[Page]) -> list[list[Page]]:
+    """The pages of each source together, in the order of the declarations, as a run crawls and loads them."""
+    groups: dict[str, list[Page]] = {s.id: [] for s in all_sources()}
+    for page in pages:
+        groups[page[0]].append(page)
+    return [g for g in groups.values() if g]
 
 
 def run_trafilatura(pages: list[Page]) -> dict[str, Any]:
@@ -198,29 +232,38 @@ def run_trafilatura(pages: list[Page]) -> dict[str, Any]:
 
 def run_pipeline(pages: list[Page], workers: int, chunksize: int,
                  start_method: str = "forkserver") -> dict[str, Any]:
-    """The per-page pipeline in one process, then in `workers` processes; stories over the batch and the load
-    in both (the load in this process: the warehouse has one writer)."""
+    """The pipeline in one process, then with the pages cleaned by `workers` processes while this one loads
+    each source as soon as its pages are done (the warehouse has one writer). Both do the same work: every
+    source's pages, then its stories and load, and a closing checkpoint."""
     _warm(pages[:5])
+    groups = by_source(pages)
     clock = dict.fromkeys(STAGES, 0.0)
     with tempfile.TemporaryDirectory(prefix="veille-bench-") as tmp:
         # a first small load pays DuckDB's and the schema's first-use costs outside the timing
-        warm = [r for r in map(process_page, pages[:5]) if r is not None]
-        _load(warm, {r["id"]: f"st-{r['id']}" for r in warm}, Path(tmp))
+        warm = Loader(_new_warehouse(Path(tmp)))
+        warm.load(list(map(process_page, pages[:5])))
+        warm.close()
+        stories.forget_read_articles()
+        loader = Loader(_new_warehouse(Path(tmp)))
+        per_page = 0.0
         start = time.perf_counter()
-        rows = [process_page(page, clock) for page in pages]
-        per_page = time.perf_counter() - start
-        stories_s, assigned = _assign(rows, 1)
-        load_s = _load(rows, assigned, Path(tmp))
-        one = {"seconds": per_page + stories_s + load_s, "per_page_seconds": per_page,
-               "stories_seconds": stories_s, "load_seconds": load_s,
-               "articles": sum(r is not None for r in rows), "stories": len(set(assigned.values())),
-               "topic_matches": sum(len(r["topics"]) for r in rows if r is not None),
-               "stages": {k: round(v, 3) for k, v in clock.items()},
+        for group in groups:
+            began = time.perf_counter()
+            rows = [process_page(page, clock) for page in group]
+            per_page += time.perf_counter() - began
+            loader.load(rows)
+        loader.close()
+        seconds = time.perf_counter() - start
+        one = {"seconds": seconds, "per_page_seconds": per_page, "stories_seconds": loader.stories_seconds,
+               "load_seconds": loader.load_seconds, "articles": loader.articles, "stories": len(loader.story_ids),
+               "sources": len(groups), "stages": {k: round(v, 3) for k, v in clock.items()},
                # the issue's goal measured within one run: everything besides extraction against extraction
-               "besides_extract": round((per_page - clock["extract"] + stories_s + load_s) / clock["extract"], 3)}
-        del rows
+               "besides_extract": round((seconds - clock["extract"]) / clock["extract"], 3)}
+        del loader
         out: dict[str, Any] = {"one": one}
         if workers > 1:
+            stories.forget_read_articles()  # the first measure must not have read the articles for this one
+            loader = Loader(_new_warehouse(Path(tmp)))
             # workers forked after the language models loaded ran slower than one process (inherited
             # native thread-pool state); fresh interpreters from a fork server do not
             ctx = mp.get_context(start_method)
@@ -228,13 +271,24 @@ def run_pipeline(pages: list[Page], workers: int, chunksize: int,
             with ctx.Pool(workers, initializer=_worker_init, initargs=(pages[:5], barrier)) as pool:
                 barrier.wait(timeout=600)
                 start = time.perf_counter()
-                many = list(pool.imap(_worker_page, pages, chunksize=chunksize))
-                per_page = time.perf_counter() - start
-            stories_s, assigned = _assign(many, workers)
-            load_s = _load(many, assigned, Path(tmp))
-            out["many"] = {"workers": workers, "chunksize": chunksize, "seconds": per_page + stories_s + load_s,
-                           "per_page_seconds": per_page, "stories_seconds": stories_s, "load_seconds": load_s,
-                           "articles": sum(r is not None for r in many), "stories": len(set(assigned.values()))}
+                tasks = [g[k:k + chunksize] for g in groups for k in range(0, len(g), chunksize)]
+                results = pool.imap(_worker_pages, tasks)
+                waited = 0.0  # this process waiting for a source's last pages: what the loads did not hide
+                for group in groups:
+                    began = time.perf_counter()
+                    rows: list[dict[str, Any] | None] = []
+                    while len(rows) < len(group):
+                        cleaned, read = next(results)
+                        rows += cleaned
+                        stories.remember_read_articles(read)
+                    waited += time.perf_counter() - began
+                    loader.load(rows)
+            loader.close()
+            seconds = time.perf_counter() - start
+            out["many"] = {"workers": workers, "chunksize": chunksize, "seconds": seconds,
+                           "waiting_seconds": waited, "stories_seconds": loader.stories_seconds,
+                           "load_seconds": loader.load_seconds, "articles": loader.articles,
+                           "stories": len(loader.story_ids)}
     return out
 
 
@@ -244,7 +298,7 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=10_000)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding SIB-200 and the seeds")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--chunksize", type=int, default=16)
+    ap.add_argument("--chunksize", type=int, default=32, help="pages per worker task")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     if args.articles < 1 or args.workers < 1:

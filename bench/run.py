@@ -45,21 +45,22 @@ def processing_rows(trafilatura: dict[str, Any], pipeline: dict[str, Any]) -> li
         Row("processing", "full pipeline, 1 process", one_rate, "articles/s", "trafilatura alone", base_rate,
             one_rate / base_rate, goal=f"overhead <= {OVERHEAD_GOAL:.0%} (is {overhead:+.0%})",
             met=overhead <= OVERHEAD_GOAL,
-            note=(f"clean+language+topics+hash per page ({stages}) + stories over the batch "
-                  f"{one['stories_seconds']:.1f}s + load into a new warehouse {one['load_seconds']:.1f}s (articles, "
-                  f"topics, search index, stories; one transaction per source, then a checkpoint); "
-                  f"{one['articles']} articles, {one['stories']} stories")),
+            note=(f"{one['sources']} sources one after the other, as a run loads them: clean+language+topics+hash "
+                  f"per page ({stages}), then the source's stories against the sources loaded before "
+                  f"(reading and linking, {one['stories_seconds']:.1f}s in all) and its load into a new warehouse "
+                  f"(articles, topics, search index, stories; one transaction per source, then a checkpoint: "
+                  f"{one['load_seconds']:.1f}s); {one['articles']} articles, {one['stories']} stories")),
     ]
     if many:
         speedup = one["seconds"] / many["seconds"]
         rows.append(Row("processing", f"full pipeline, {many['workers']} processes", pages / many["seconds"],
                         "articles/s", "full pipeline, 1 process", one_rate, speedup,
                         goal=f"speed-up >= {SPEEDUP_GOAL}x", met=speedup >= SPEEDUP_GOAL,
-                        note=(f"Pool(imap, chunksize {many['chunksize']}), workers warmed before timing; "
-                              f"per-page part {one['per_page_seconds'] / many['per_page_seconds']:.2f}x, "
-                              f"stories {one['stories_seconds'] / many['stories_seconds']:.2f}x "
-                              f"({many['stories_seconds']:.1f}s; story_workers {many['workers']}: {HELPED}), "
-                              f"load {many['load_seconds']:.1f}s in this process (one writer)")))
+                        note=(f"{many['workers']} warmed worker processes clean and read the articles for story "
+                              f"grouping ({many['chunksize']} pages a task); this process links each source's "
+                              f"stories ({many['stories_seconds']:.1f}s) and loads it ({many['load_seconds']:.1f}s, "
+                              f"one writer) as soon as its pages are done, and waited "
+                              f"{many['waiting_seconds']:.1f}s for them; {many['stories']} stories (1 process: {one['stories']})")))
     base_rss = trafilatura["rss"]["self_mb"]
     rss = pipeline["rss"]
     rows.append(Row("memory", "peak RSS, processing (main process)", rss["self_mb"], "MiB",

@@ -463,6 +463,33 @@ def test_helper_processes_read_what_this_one_would(monkeypatch: pytest.MonkeyPat
     assert dedup(docs, workers=2) == dedup(docs)
 
 
+def _read_in_a_worker(docs: list[Doc]) -> list:
+    from pipeline import stories
+
+    return stories.read_articles(docs)
+
+
+def test_articles_read_in_a_worker_process_are_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that cleaned the pages reads their articles; the grouping process links them unread."""
+    import multiprocessing
+
+    from pipeline import story_reading
+
+    existing, new = _mixed_day()
+    monkeypatch.setattr(story_reading, "_CACHE", story_reading.PreparedCache(limit=0))
+    expected = assign_stories(existing, new)
+    monkeypatch.setattr(story_reading, "_CACHE", story_reading.PreparedCache(limit=10_000))
+    with multiprocessing.get_context("forkserver").Pool(1) as pool:
+        read = pool.apply(_read_in_a_worker, (existing + new,))
+    assert all(p.doc.text == "" for _, p, _ in read)  # the texts stay with the caller
+    story_reading.remember_read_articles(read)
+    reads: list[int] = []
+    real = story_reading._read_many
+    monkeypatch.setattr(story_reading, "_read_many", lambda ds, w: reads.append(len(ds)) or real(ds, w))
+    assert assign_stories(existing, new) == expected
+    assert sum(reads) == 0
+
+
 def test_articles_a_helper_cannot_take_are_read_here(monkeypatch: pytest.MonkeyPatch,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     """A chunk that never reaches its helper (here: a record that cannot be sent) is read in this process."""

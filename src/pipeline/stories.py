@@ -20,18 +20,21 @@ from pipeline.story_reading import (
     MIN_SHINGLES,
     Doc,
     Prepared,
+    ReadArticle,
     cached_content_hash,
     forget_read_articles,
     outlet_family,
     parse_published,
     prepare_all,
     prepare_cached,
+    read_articles,
+    remember_read_articles,
 )
 from pipeline.textnorm import content_hash, normalise_text
 from pipeline.translation_gloss import MIN_SHARED, agree
 
 __all__ = ["Doc", "assign_stories", "content_hash", "dedup", "forget_read_articles", "normalise_text", "outlet_family",
-           "parse_published", "story_pairs"]
+           "parse_published", "ReadArticle", "read_articles", "remember_read_articles", "story_pairs"]
 
 log = logging.getLogger(__name__)
 

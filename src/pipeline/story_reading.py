@@ -7,7 +7,6 @@ run keeps it in a file for the next (`keep_read_articles`, `restore_read_article
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import logging
@@ -218,7 +217,6 @@ _V = TypeVar("_V")
 # Every field a prepared article is made from: all but the story id, which may change between calls.
 # The content hash is left out too: it is derived from the text.
 _KEY_FIELDS = tuple(f.name for f in fields(Doc) if f.name not in ("story_id", "content_hash"))
-_PUBLISHED = _KEY_FIELDS.index("published")
 
 
 def _doc_key(doc: Doc) -> bytes:
@@ -226,11 +224,27 @@ def _doc_key(doc: Doc) -> bytes:
     # the instant reading takes from it: a new article's "2026-01-05T00:10:44+08:00" comes back from the
     # warehouse as "2026-01-04 16:36:32+00", and keyed as written, every article of a run's earlier loads
     # was read again by the next load (4,000 extra reads, ~2 s, in a five-source run of 1,000 each)
-    values = [getattr(doc, name) for name in _KEY_FIELDS]
-    if isinstance(doc.published, str):
-        values[_PUBLISHED] = parse_published(doc.published)
-    content = repr(tuple(values))
-    return hashlib.blake2b(content.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    # Each field goes to the hash as its type's tag, its length and its bytes (not the repr of the whole tuple,
+    # which copied and escaped the text first: 14 -> 7 us an article, and a load keys its whole window).
+    digest = hashlib.blake2b(digest_size=16)
+    for name in _KEY_FIELDS:
+        value = getattr(doc, name)
+        if name == "published" and isinstance(value, str):
+            value = parse_published(value)
+        data = (value if isinstance(value, str) else repr(value)).encode("utf-8", "surrogatepass")
+        digest.update(b"s" if isinstance(value, str) else b"r")
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.digest()
+
+
+def _with_doc(prepared: Prepared, doc: Doc) -> Prepared:
+    """A shallow copy of `prepared` holding `doc`: its arrays and sets are shared, never changed in place."""
+    # copy.copy goes through __reduce_ex__, 9 us an article; a load looks up its whole story window
+    out = Prepared.__new__(Prepared)
+    out.__dict__.update(prepared.__dict__)
+    out.doc = doc
+    return out
 
 
 class PreparedCache:
@@ -255,14 +269,11 @@ class PreparedCache:
             found = self.prepared.get(key)
         if found is None:
             return None
-        hit = copy.copy(found)
-        hit.doc = doc
-        return hit
+        return _with_doc(found, doc)
 
     def put(self, key: bytes, prepared: Prepared) -> None:
         """Keep `prepared` without its text (the doc is replaced on every hit)."""
-        kept = copy.copy(prepared)
-        kept.doc = replace(prepared.doc, title="", text="", story_id=None, content_hash=None)
+        kept = _with_doc(prepared, replace(prepared.doc, title="", text="", story_id=None, content_hash=None))
         self._store(self.prepared, key, kept)
 
     def content_hash(self, key: bytes, doc: Doc) -> str:
@@ -315,7 +326,7 @@ def prepare_cached(docs: Iterable[Doc], workers: int = 1) -> list[Prepared]:
 # What decides an article's features: the reading code, the Unicode tables normalisation folds with, the
 # Chinese dictionary (its package version) the gloss keys come from. A kept cache made under any other is not used.
 _READING_MODULES = ("story_reading", "textnorm", "translation", "translation_gloss", "translation_lexicon", "cjk")
-_KEPT_FORMAT = 1
+_KEPT_FORMAT = 2
 
 
 @functools.cache
@@ -369,6 +380,29 @@ def restore_read_articles(path: Path) -> int:
     prepared = kept.get("prepared") or {}
     _CACHE.fill(prepared, kept.get("hashes") or {})
     return len(prepared)
+
+
+# What reading one article leaves for the cache: its key, its features without the text, its content hash.
+ReadArticle = tuple[bytes, Prepared, str]
+
+
+def read_articles(docs: Sequence[Doc]) -> list[ReadArticle]:
+    """Read articles where they were cleaned (a worker process), so that the process grouping them only links.
+
+    Reading is per-article work, ~0.5 ms each; linking needs every article at once. `remember_read_articles`
+    puts the result in the grouping process's cache, where `assign_stories` finds it.
+    """
+    out: list[ReadArticle] = []
+    for doc, prepared in zip(docs, _read_serial(docs), strict=True):
+        prepared.doc = replace(doc, title="", text="", story_id=None, content_hash=None)  # as the cache keeps it
+        out.append((_doc_key(doc), prepared, doc.content_hash or content_hash(doc.text or doc.title or "")))
+    return out
+
+
+def remember_read_articles(read: Iterable[ReadArticle]) -> None:
+    """Add what `read_articles` returned (in any process) to this process's cache of read articles."""
+    read = list(read)
+    _CACHE.fill({key: prepared for key, prepared, _ in read}, {key: digest for key, _, digest in read})
 
 
 def forget_read_articles() -> None:

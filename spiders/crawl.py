@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="where pages.jsonl and summary.json go")
     p.add_argument("--mirror", metavar="URL", help="send every request to URL/HOST/PATH (replay mirror)")
     p.add_argument("--seen", metavar="FILE", help="canonical URLs already stored, one per line: never fetched")
+    p.add_argument("--seen-cache", metavar="FILE", help="kept between crawls of the source: the --seen lines found "
+                   "canonical before, not canonicalised again")
     p.add_argument("--validators", metavar="FILE", help='JSON {url: {"etag", "last_modified"}} for conditional GET')
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="pretend the crawl runs on this day")
     p.add_argument("--lookback-days", type=int, metavar="N", help="date-window overlap (default: setting)")
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logs.configure(cfg.log_level, cfg.log_format)
     spider_args = {"source": args.source, "as_of": args.as_of, "lookback_days": args.lookback_days,
-                   "days": args.days, "seen": args.seen, "validators": args.validators,
+                   "days": args.days, "seen": args.seen, "seen_cache": args.seen_cache, "validators": args.validators,
                    "max_articles": args.max_articles}
     if args.revisit:
         from spiders.revisit import RevisitSpider

@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from pipeline import feeds
 from pipeline import sources as sources_mod
+from pipeline.seen import read_seen
 from pipeline.settings import load as load_settings
 from pipeline.sources import Source, multipage, reach
 from pipeline.urls import canonical_url, url_host
@@ -116,20 +117,6 @@ def _host(url: str) -> str:
         return ""
 
 
-def read_seen(path: str | None) -> set[str]:
-    """Canonical URLs already in the warehouse, one per line."""
-    if not path:
-        return set()
-    seen: set[str] = set()
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            try:
-                seen.add(canonical_url(line.strip()))
-            except ValueError:
-                continue
-    return seen
-
-
 def read_validators(path: str | None) -> dict[str, dict[str, str]]:
     """`{url: {"etag", "last_modified"}}` from the last run, for conditional GETs."""
     if not path or not Path(path).is_file():
@@ -145,7 +132,7 @@ class SourceSpider(Spider):
 
     def __init__(self, source: str | Source = "", as_of: str | None = None, lookback_days: str | int | None = None,
                  days: str | int | None = None, seen: str | None = None, validators: str | None = None,
-                 max_articles: str | int | None = None, **kwargs: Any) -> None:
+                 max_articles: str | int | None = None, seen_cache: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not source:
             raise ValueError("SourceSpider needs a source: scrapy crawl source -a source=<id>")
@@ -157,7 +144,7 @@ class SourceSpider(Spider):
         self.window_start = self.as_of - timedelta(days=max(span, lookback))
         # the end is a day ahead: clocks and time zones differ, and future-dated articles are kept
         self.window_end = self.as_of + timedelta(days=1)
-        self.seen = read_seen(seen)
+        self.seen = read_seen(seen, seen_cache)
         self.validators = read_validators(validators)
         self.max_articles = int(max_articles) if max_articles not in (None, "") else cfg.max_articles_per_source
         # SourceProxyMiddleware sends every request of the crawl (robots.txt too) through this proxy

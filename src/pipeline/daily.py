@@ -25,6 +25,8 @@ from pipeline.warehouse import search
 
 # How long a crawl's cleaner waits when the crawl has written no new page.
 CLEAN_POLL_SECONDS = 0.2
+# Where each source's crawls keep the stored URLs they found canonical (pipeline.seen), in work_dir
+SEEN_CACHE_DIR = "seen-canonical"
 # Where a run keeps the story features of the articles it read, for the next run (in work_dir)
 STORY_FEATURES_FILE = "story-features.pickle"
 
@@ -130,7 +132,8 @@ def crawl_argv(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
                backfill_days: int | None = None) -> list[str]:
     """The command line of one crawl process."""
     argv = [sys.executable, "-m", "spiders.crawl", "--source", source.id, "--out", str(out),
-            "--seen", str(out / "seen.txt"), "--validators", str(out / "validators.json"),
+            "--seen", str(out / "seen.txt"), "--seen-cache", str(Path(cfg.work_dir) / SEEN_CACHE_DIR / f"{source.id}.txt"),
+            "--validators", str(out / "validators.json"),
             "--as-of", day.isoformat(), "--lookback-days", str(cfg.lookback_days),
             "--archive", str(Path(cfg.archive_dir).resolve()), "--run-id", run_id,
             "--max-articles", str(cfg.max_articles_per_source)]

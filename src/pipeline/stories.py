@@ -56,6 +56,9 @@ SENTENCES_PER_FEATURE = 8
 # (a Latin name counts through its skeleton `k:`, never twice through `p:` as well).
 _TRANSLATION_KINDS = ("n:", "q:", "u:", "c:", "k:")
 _EVENT_KINDS = ("n:", "p:", "q:", "u:")
+# Every way `_event_match` accepts a pair needs three shared rare event features (numbers + names +
+# quotes + links >= 3, or an edition's numbers + names >= 3): pairs with fewer are dropped in numpy.
+MIN_EVENT_SHARED = 3
 
 
 
@@ -84,7 +87,7 @@ def _near_duplicate(a: Prepared, b: Prepared) -> bool:
 def _event_match(a: Prepared, b: Prepared, rare_a: AbstractSet[str], rare_b: AbstractSet[str]) -> bool:
     """Different reports of one event: shared rare figures and names, a shared quote or title."""
     shared = rare_a & rare_b
-    if not shared:
+    if len(shared) < MIN_EVENT_SHARED:
         return False
     numbers = sum(1 for k in shared if k.startswith("n:"))
     names = sum(1 for k in shared if k.startswith("p:"))
@@ -232,9 +235,9 @@ def _close_in_time(codes: npt.NDArray[np.int64], when: npt.NDArray[np.float64], 
 def _evidence_candidates(prepared: Sequence[Prepared], rare: Sequence[AbstractSet[str]], n_queries: int,
                          when: npt.NDArray[np.float64], window: timedelta
                          ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Pairs that may be one event (two shared rare event features, inside the window) and pairs that
-    may be editions of one dispatch (one shared rare feature or `MIN_SHARED` rare gloss keys, `_editions`
-    necessary conditions), both filtered with numpy so that the per-pair rules run on few pairs."""
+    """Pairs that may be one event (`MIN_EVENT_SHARED` shared rare event features, inside the window) and
+    pairs that may be editions of one dispatch (one shared rare feature or `MIN_SHARED` rare gloss keys,
+    `_editions` necessary conditions), both filtered with numpy so that the per-pair rules run on few pairs."""
     key_ids: dict[str, int] = {}
     kinds: list[bool] = []
     entry_key: list[int] = []
@@ -252,8 +255,8 @@ def _evidence_candidates(prepared: Sequence[Prepared], rare: Sequence[AbstractSe
     all_codes = pairs_in_groups(keys, docs, n_queries)
     event_mask = is_event[keys] if keys.size else np.zeros(0, dtype=bool)
     event_codes = pairs_in_groups(keys[event_mask], docs[event_mask], n_queries)
-    shared_twice, counts = unique_counts(event_codes)
-    event = shared_twice[counts >= 2]
+    shared, counts = unique_counts(event_codes)
+    event = shared[counts >= MIN_EVENT_SHARED]
     event = event[_close_in_time(event, when, window.total_seconds())]
 
     pairs = np.union1d(unique_counts(all_codes)[0], _gloss_pairs(prepared, n_queries))

@@ -225,7 +225,7 @@ def _doc_key(doc: Doc) -> bytes:
     # warehouse as "2026-01-04 16:36:32+00", and keyed as written, every article of a run's earlier loads
     # was read again by the next load (4,000 extra reads, ~2 s, in a five-source run of 1,000 each)
     # Each field goes to the hash as its type's tag, its length and its bytes (not the repr of the whole tuple,
-    # which copied and escaped the text first: 14 -> 7 us an article, and a load keys its whole window).
+    # which copied and escaped the text first: 14 -> 8 us an article, and a load keys its whole window).
     digest = hashlib.blake2b(digest_size=16)
     for name in _KEY_FIELDS:
         value = getattr(doc, name)

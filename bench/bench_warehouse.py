@@ -46,6 +46,7 @@ from pipeline.daily import write_seen  # noqa: E402
 from pipeline.sources import all_sources  # noqa: E402
 from pipeline.stories import Doc, assign_stories  # noqa: E402
 from pipeline.topics import load_rules  # noqa: E402
+from pipeline.urls import canonical_url  # noqa: E402
 from pipeline.warehouse import (  # noqa: E402
     merge_batch,
     merge_rows,
@@ -89,7 +90,8 @@ class Generator:
     def __init__(self, shared: Path, seed: int) -> None:
         pools = sentence_pools(shared)
         self.pools = {lang: [s for _, s in rows] for lang, rows in pools.items()}
-        self.sources = [(s.id, s.language, s.home_url.rstrip("/")) for s in all_sources()]
+        # the stored URL as a load stores it, canonical (https, no www): a seen-URL cache keeps only those
+        self.sources = [(s.id, s.language, canonical_url(s.home_url).rstrip("/")) for s in all_sources()]
         self.topics = [t.id for t in load_rules().topics]
         self.seed = seed
 

@@ -42,7 +42,7 @@ from common import DEFAULT_SHARED, emit, peak_rss_mb, warm_story_reading  # noqa
 from make_mirror import sentence_pools  # noqa: E402
 
 from pipeline import stories as stories_module  # noqa: E402
-from pipeline.daily import write_seen  # noqa: E402
+from pipeline.seen import write_seen  # noqa: E402
 from pipeline.sources import all_sources  # noqa: E402
 from pipeline.stories import Doc, assign_stories  # noqa: E402
 from pipeline.topics import load_rules  # noqa: E402
@@ -251,9 +251,9 @@ def daily_load(gen: Generator, db: Path, new: int, repeats: int = 3) -> dict[str
             start = time.perf_counter()
             merge_batch(con, {"articles": articles, "article_topics": topics})
             merges.append(time.perf_counter() - start)
+    first_read, cached_read = _crawl_seen_read(per_source)
     return {"new": new, "seen_urls_seconds": round(seen_s, 3), "seen_urls": len(seen),
-            **dict(zip(("crawl_seen_read_seconds", "crawl_seen_read_cached_seconds"),
-                       (round(x, 3) for x in _crawl_seen_read(per_source)), strict=True)),
+            "crawl_seen_read_seconds": round(first_read, 3), "crawl_seen_read_cached_seconds": round(cached_read, 3),
             "merge_batch_seconds": round(statistics.median(merges), 3),
             "merge_batch_runs": [round(m, 3) for m in merges]}
 

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pipeline import logs, stories, story_reading, topics, warehouse
 from pipeline import sources as sources_mod
 from pipeline.process import PageCleaner, build_batch
+from pipeline.seen import write_seen
 from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.warehouse import search
@@ -112,11 +112,6 @@ def run_dir(cfg: Settings, run_id: str, source_id: str) -> Path:
     path = Path(cfg.work_dir) / run_id / source_id
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def write_seen(path: Path, urls: Iterable[str]) -> None:
-    """The seen-URL file a crawl reads (`--seen`): one canonical URL per line, sorted."""
-    path.write_text("".join(u + "\n" for u in sorted(urls)), encoding="utf-8")
 
 
 def prepare_crawl(cfg: Settings, source: Source, out: Path) -> None:

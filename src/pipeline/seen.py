@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import w3lib
@@ -59,6 +60,11 @@ def _keep(cache: Path, fingerprint: str, canonical: set[str]) -> None:
         os.replace(tmp, cache)
     except OSError as exc:  # a full disk costs the next crawl time, nothing else
         log.warning("seen URLs: cannot write cache %s (%s)", cache, exc)
+
+
+def write_seen(path: Path, urls: Iterable[str]) -> None:
+    """The seen-URL file a crawl reads (`--seen`): one canonical URL per line, sorted."""
+    path.write_text("".join(u + "\n" for u in sorted(urls)), encoding="utf-8")
 
 
 def read_seen(path: str | Path | None, cache: str | Path | None = None) -> set[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import sources as sources_mod
+from pipeline import stackdump
 from pipeline.settings import SettingsError
 from pipeline.settings import load as load_settings
 
@@ -60,6 +61,7 @@ def _write_summary_error(out: Path, source_id: str, run_id: str, started: str, e
 def main(argv: list[str] | None = None) -> int:
     """Run one crawl; the process exit status."""
     args = build_parser().parse_args(argv)
+    stackdump.install()  # a crawl that seems stuck: `kill -USR1 PID` shows where
     try:
         cfg = load_settings()
         sources_mod.get(args.source)
@@ -110,17 +112,32 @@ def main(argv: list[str] | None = None) -> int:
     spider_args = {"source": args.source, "as_of": args.as_of, "lookback_days": args.lookback_days,
                    "days": args.days, "seen": args.seen, "seen_cache": args.seen_cache, "validators": args.validators,
                    "max_articles": args.max_articles}
+    from scrapy import signals
+
+    closed: list[str] = []
+
+    def on_closed(spider: object, reason: str) -> None:  # a named function: Scrapy keeps weak references
+        closed.append(reason)
+
     if args.revisit:
         from spiders.revisit import RevisitSpider
 
-        deferred = process.crawl(RevisitSpider, source=args.source, urls=args.revisit)
+        crawler = process.create_crawler(RevisitSpider)
+        crawler.signals.connect(on_closed, signal=signals.spider_closed)
+        deferred = process.crawl(crawler, source=args.source, urls=args.revisit)
     else:
-        deferred = process.crawl("source", **spider_args)
+        crawler = process.create_crawler("source")
+        crawler.signals.connect(on_closed, signal=signals.spider_closed)
+        deferred = process.crawl(crawler, **spider_args)
     deferred.addErrback(lambda failure: errors.append(f"{type(failure.value).__name__}: {failure.value}"))
     process.start()
 
     if errors:
         _write_summary_error(out, args.source, run_id, started, errors[0])
+    elif "closespider_timeout" in closed:
+        # what was fetched is kept; the URLs not reached are not stored, so the next run asks for them again
+        _write_summary_error(out, args.source, run_id, started,
+                             f"stopped at the crawl time limit ({cfg.crawl_time_limit} s); the next run fetches the rest")
     elif not (out / "summary.json").is_file():
         _write_summary_error(out, args.source, run_id, started, "crawl ended without a summary")
     try:

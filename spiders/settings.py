@@ -19,6 +19,8 @@ CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = _cfg.concurrency_per_host
 DOWNLOAD_DELAY = _cfg.download_delay
 DOWNLOAD_TIMEOUT = _cfg.download_timeout
+# A crawl that never ends would hold up the whole run: Scrapy closes it at this age, keeping what it fetched.
+CLOSESPIDER_TIMEOUT = _cfg.crawl_time_limit
 DOWNLOAD_MAXSIZE = _cfg.max_page_bytes
 DOWNLOAD_WARNSIZE = 0
 # A zero delay means a loopback mirror or a test run: throttling would only add AutoThrottle's start delay.

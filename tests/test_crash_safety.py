@@ -27,7 +27,7 @@ from pipeline.sources import get as get_source
 from pipeline.topics import Tagger, load_rules
 from pipeline.warehouse.connection import holder_path
 from pipeline.warehouse.load import KEYS
-from tests.conftest import VEILLE
+from tests.conftest import VEILLE, run_veille
 
 pytestmark = pytest.mark.slow
 DEMO = Path(str(resources.files("pipeline"))) / "demo_mirror"
@@ -160,7 +160,7 @@ def test_killed_run_then_rerun_equals_a_clean_run(point: str, mirror: MirrorServ
         assert orphans == (0,)
         assert loaded <= runs
 
-    done = subprocess.run(_argv(mirror.url), env=env, capture_output=True, text=True, timeout=600)
+    done = run_veille(_argv(mirror.url)[1:], env, 600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     with warehouse.read(db, 30) as con:

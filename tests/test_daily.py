@@ -20,7 +20,7 @@ import pytest
 from pipeline import daily, sources, warehouse
 from pipeline import settings as settings_mod
 from pipeline.mirror import serve_mirror
-from tests.conftest import VEILLE
+from tests.conftest import VEILLE, run_veille
 
 pytestmark = pytest.mark.slow
 DEMO = Path(str(resources.files("pipeline"))) / "demo_mirror"
@@ -46,8 +46,9 @@ def _env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def _veille(env: dict[str, str], *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([VEILLE, *args], capture_output=True, text=True, env=env, timeout=timeout)
+def _veille(env: dict[str, str], *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    # under pytest's own limit (900 s), so that a hang fails with the stacks of the run's processes
+    return run_veille(list(args), env, timeout)
 
 
 def _articles(db: Path) -> list[dict[str, Any]]:

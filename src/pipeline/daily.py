@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,12 @@ from pipeline.warehouse import search
 
 # How long a crawl's cleaner waits when the crawl has written no new page.
 CLEAN_POLL_SECONDS = 0.2
+# Scrapy closes a crawl itself at `crawl_time_limit` (CLOSESPIDER_TIMEOUT), waiting at most a download
+# timeout for what is in flight; one still running this long after is stuck (a reactor that never
+# returns) and is stopped, so that one source cannot hold up the run.
+CRAWL_STOP_GRACE = 300.0
+# after SIGTERM Scrapy closes what is open (WARC, pages.jsonl); a process that ignores it is killed
+CRAWL_KILL_AFTER = 30.0
 # Where each source's crawls keep the stored URLs they found canonical (pipeline.seen), in work_dir
 SEEN_CACHE_DIR = "seen-canonical"
 # Where a run keeps the story features of the articles it read, for the next run (in work_dir)
@@ -148,18 +155,43 @@ def crawl(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
     and the merge.
     """
     env = {**os.environ, **cfg.as_env()}
+    deadline = time.monotonic() + cfg.crawl_time_limit + CRAWL_STOP_GRACE if cfg.crawl_time_limit > 0 else None
     with PageCleaner(out, source, cfg.language_seed, tagger(cfg)) as cleaner:
         with subprocess.Popen(crawl_argv(cfg, source, out, run_id, day, backfill_days), env=env,
                               stdin=subprocess.DEVNULL) as proc:
             try:
-                while proc.poll() is None:
-                    if not cleaner.step():
-                        time.sleep(CLEAN_POLL_SECONDS)
+                finished = supervise(proc, cleaner.step, deadline)
             except BaseException:
                 proc.kill()  # interrupted (Ctrl-C, a cancelled task): no crawl outlives its run
                 raise
         cleaner.step()  # the pages written after the last step
+    if not finished:
+        raise CrawlStuck(f"crawl of {source.id} still running {CRAWL_STOP_GRACE:.0f} s after its time limit "
+                         f"({cfg.crawl_time_limit} s): stopped (send SIGUSR1 to a crawl to see where it waits)")
     return proc.returncode
+
+
+class CrawlStuck(RuntimeError):
+    """A crawl process that outlived its time limit by the grace period, and was stopped."""
+
+
+def supervise(proc: subprocess.Popen[bytes], step: Callable[[], int], deadline: float | None,
+              kill_after: float = CRAWL_KILL_AFTER) -> bool:
+    """Call `step` (the work it did: 0 for none, then a pause) until `proc` exits; True then. At `deadline` (a monotonic
+    time), stop the process, SIGTERM first (Scrapy closes cleanly), SIGKILL `kill_after` seconds later,
+    and return False."""
+    while proc.poll() is None:
+        if deadline is not None and time.monotonic() > deadline:
+            proc.terminate()
+            try:
+                proc.wait(kill_after)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            return False
+        if not step():
+            time.sleep(CLEAN_POLL_SECONDS)
+    return True
 
 
 def restore_story_features(cfg: Settings) -> int:

@@ -110,7 +110,7 @@ def check_configuration(cfg: Settings) -> list[Check]:
             raise ValueError(f"log_level: expected one of {', '.join(logs.LEVELS)}, got {cfg.log_level!r}")
     except ValueError as exc:
         found.append(Check("configuration", "error", str(exc), fix))
-    for name in ("keep_archive_days", "keep_work_days", "read_wait", "write_wait"):
+    for name in ("keep_archive_days", "keep_work_days", "read_wait", "write_wait", "crawl_time_limit"):
         if getattr(cfg, name) < 0:
             found.append(Check("configuration", "error", f"{name} is {getattr(cfg, name)}, must be 0 or more", fix))
     if not found:

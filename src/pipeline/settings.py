@@ -42,6 +42,7 @@ class Settings:
     concurrency_per_host: int
     download_delay: float
     download_timeout: int
+    crawl_time_limit: int
     max_page_bytes: int
     retry_times: int
     obey_robots: bool

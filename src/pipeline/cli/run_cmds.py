@@ -36,8 +36,10 @@ def prefect_environment(cfg: Settings) -> None:
 def flow_process(cfg: Settings) -> TemporaryServer | None:
     """Ready this process to run a flow: Prefect's environment, the settings for the crawl processes, and
     the temporary Prefect server unless one is configured (call before importing flows: it boots meanwhile)."""
+    from pipeline import stackdump
     from pipeline.prefect_server import temporary_server
 
+    stackdump.install()  # a run that seems stuck: `kill -USR1 PID` shows where
     prefect_environment(cfg)
     os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
     return temporary_server()

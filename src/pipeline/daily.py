@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,8 +67,12 @@ def tagger(cfg: Settings) -> topics.Tagger:
     Built once per process for the same files as they are on disk: a run's loads (one per source)
     compiled the same rules each time, ~0.12 s apiece. An edited file (new size or time) is read again.
     """
-    return _tagger(cfg.topics_file or "", _stamp(cfg.topics_file), cfg.min_topic_score,
-                   cfg.topics_model or "", _stamp(cfg.topics_model))
+    with _tagger_built:  # the run's crawl threads all ask at once: one builds it, the others wait for it
+        return _tagger(cfg.topics_file or "", _stamp(cfg.topics_file), cfg.min_topic_score,
+                       cfg.topics_model or "", _stamp(cfg.topics_model))
+
+
+_tagger_built = threading.Lock()
 
 
 def _stamp(path: str | None) -> tuple[int, int] | None:

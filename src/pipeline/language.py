@@ -371,8 +371,16 @@ def _lingua_detector() -> Any:
     return _lingua
 
 
+# One call at a time: a daily run cleans pages in one thread per crawl, and Lingua's thread safety is not
+# documented (its Rust side loads models lazily behind locks of its own, on a thread pool of its own). A call
+# on a title takes ~0.1 ms, so the threads hardly wait; a Python lock lets go of the GIL while it waits.
+_lingua_calls = threading.Lock()
+
+
 def _lingua_probs(text: str) -> dict[str, float]:
-    values = _lingua_detector().compute_language_confidence_values(text)
+    detector = _lingua_detector()
+    with _lingua_calls:
+        values = detector.compute_language_confidence_values(text)
     return {v.language.iso_code_639_1.name.lower(): float(v.value) for v in values if v.value > 0}
 
 

@@ -182,9 +182,11 @@ class CrawlStuck(RuntimeError):
 
 def supervise(proc: subprocess.Popen[bytes], step: Callable[[], int], deadline: float | None,
               kill_after: float = CRAWL_KILL_AFTER) -> bool:
-    """Call `step` (the work it did: 0 for none, then a pause) until `proc` exits; True then. At `deadline` (a monotonic
-    time), stop the process, SIGTERM first (Scrapy closes cleanly), SIGKILL `kill_after` seconds later,
-    and return False."""
+    """Call `step` until `proc` exits (it returns the work it did; after none, a pause), then True.
+
+    At `deadline` (a monotonic time) the process is stopped, SIGTERM first (Scrapy closes cleanly), SIGKILL
+    `kill_after` seconds later, and the answer is False.
+    """
     while proc.poll() is None:
         if deadline is not None and time.monotonic() > deadline:
             proc.terminate()

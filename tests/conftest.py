@@ -41,19 +41,30 @@ def have_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def run_veille(args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    """`veille ARGS` to its end; one still running after `timeout` seconds fails the test with the stacks
-    of its processes (SIGUSR1: veille and its crawls print them), so that a hang says where it waited."""
-    proc = subprocess.Popen([VEILLE, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+def start_veille(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """`veille ARGS` started in a process group of its own (its crawls and Prefect server with it)."""
+    return subprocess.Popen([VEILLE, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
+
+
+def finish_veille(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """The output of a `start_veille` process once it ends. One still running after `timeout` seconds fails
+    the test with the stacks of its processes (SIGUSR1: veille and its crawls print them), so that a hang
+    says where it waited; then the whole group is killed."""
     try:
-        out, err = proc.communicate(timeout=timeout)
+        return proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGUSR1)
             time.sleep(3)
             os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
-        pytest.fail(f"veille {' '.join(args)} still running after {timeout:.0f} s; its output and stacks:\n"
-                    f"{out[-5000:]}\n{err[-40000:]}")
+        pytest.fail(f"{' '.join(map(str, proc.args))} still running after {timeout:.0f} s; its output and "
+                    f"stacks:\n{out[-5000:]}\n{err[-40000:]}")
+
+
+def run_veille(args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """`veille ARGS` to its end (see finish_veille for one that does not end)."""
+    proc = start_veille(args, env)
+    out, err = finish_veille(proc, timeout)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)

@@ -20,7 +20,7 @@ import pytest
 from pipeline import daily, sources, warehouse
 from pipeline import settings as settings_mod
 from pipeline.mirror import serve_mirror
-from tests.conftest import VEILLE, run_veille
+from tests.conftest import finish_veille, run_veille, start_veille
 
 pytestmark = pytest.mark.slow
 DEMO = Path(str(resources.files("pipeline"))) / "demo_mirror"
@@ -158,8 +158,7 @@ def test_loading_the_same_batch_twice_leaves_one_row(runs: Runs, tmp_path: Path)
 def test_a_reader_during_a_run_succeeds(runs: Runs) -> None:
     env = dict(runs.env)
     with serve_mirror(DEMO / "day2") as server:
-        proc = subprocess.Popen([VEILLE, "run", "--mirror", server.url, "--as-of", "2026-01-07"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = start_veille(["run", "--mirror", server.url, "--as-of", "2026-01-07"], env)
         answers = []
         try:
             while proc.poll() is None:
@@ -167,7 +166,7 @@ def test_a_reader_during_a_run_succeeds(runs: Runs) -> None:
                 answers.append(q.returncode)
                 time.sleep(0.5)
         finally:
-            out, err = proc.communicate(timeout=600)
+            out, err = finish_veille(proc, 600)
     assert proc.returncode == 0, err[-2000:]
     assert answers and all(code == 0 for code in answers)
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import State, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
@@ -34,7 +35,20 @@ def prepare_schema(cfg: Settings) -> None:
     daily.ensure_schema(cfg)
 
 
-@task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE, task_run_name="crawl-{source_id}")
+def retry_unless_stuck(task: object, task_run: object, state: State[Any]) -> bool:
+    """Whether a failed crawl is tried again: not one stopped for outliving its time limit, which would
+    only hold up the run as long again."""
+    try:
+        state.result()
+    except daily.CrawlStuck:
+        return False
+    except Exception:  # noqa: BLE001 - any other failure (a crash, a refused start) gets its retry
+        return True
+    return True
+
+
+@task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE, task_run_name="crawl-{source_id}",
+      retry_condition_fn=retry_unless_stuck)
 def crawl_source(cfg: Settings, source_id: str, run_id: str, day: date, backfill_days: int | None = None) -> str:
     """Crawl one source in its own Scrapy process (touches the network: retried)."""
     source = sources_mod.get(source_id, cfg)

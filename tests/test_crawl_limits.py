@@ -4,6 +4,7 @@ SIGUSR1 shows where a process waits. Real processes and a real slow server on 12
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from typing import Any
 
 from pipeline import daily
 from tests.loopback import serving
-from tests.test_crawl import art, article_html, build_mirror, pages, rss, run_crawl, seed_text, write
+from tests.test_crawl import REPO, art, article_html, build_mirror, pages, rss, run_crawl, seed_text, write
 
 PYTHON = sys.executable
 
@@ -102,3 +103,39 @@ def test_a_crawl_stops_at_its_time_limit_and_keeps_what_it_fetched(tmp_path: Pat
     fetched = {p["url"]: p for p in pages(out)}
     got = [url for url in articles if fetched.get(url, {}).get("status") == 200]
     assert 0 < len(got) < 40, len(got)
+
+
+_RETRY_FLOW = """
+import sys
+from prefect import flow, task
+from flows.daily import retry_unless_stuck
+from pipeline import daily
+
+attempts = {"stuck": 0, "crashed": 0}
+
+@task(retries=1, retry_delay_seconds=0, retry_condition_fn=retry_unless_stuck)
+def crawl(kind: str) -> None:
+    attempts[kind] += 1
+    raise daily.CrawlStuck("stopped") if kind == "stuck" else RuntimeError("crawl exited with status 1")
+
+@flow
+def run() -> None:
+    for kind in attempts:
+        try:
+            crawl(kind)
+        except Exception:
+            pass
+
+run()
+print(attempts["stuck"], attempts["crashed"])
+"""
+
+
+def test_a_crawl_stopped_at_its_limit_is_not_retried_a_crashed_one_is(tmp_path: Path) -> None:
+    """Real Prefect task runs with the flow's retry condition: a retry of a stuck crawl would hold up the
+    run as long again."""
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_LOGGING_LEVEL": "CRITICAL"}
+    done = subprocess.run([PYTHON, "-c", _RETRY_FLOW], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[-2:] == ["1", "2"]

@@ -40,6 +40,11 @@ def test_host_names(url: str, want: list[str]) -> None:
     ("Un débat animé - Politique intérieure", ["lemonde"], "Un débat animé - Politique intérieure"),
     # nothing is left of a title that is only the site's name
     ("Golem.de", ["golem"], "Golem.de"),
+    # words in front of a long host name: the publication's full name
+    ("„Unermüdlicher Einsatz“ – Die Neue Südtiroler Tageszeitung", ["tageszeitung"], "„Unermüdlicher Einsatz“"),
+    ("Dublin rents rise again - The Irish Times", ["irishtimes"], "Dublin rents rise again"),
+    # ...but not in front of a short one, which ends too many words
+    ("Ministers meet in Paris - Picture by The Times", ["times"], "Ministers meet in Paris - Picture by The Times"),
 ])
 def test_strip_title_with_site_names(raw: str, names: list[str], want: str) -> None:
     assert strip_title(raw, site_names=names) == want
@@ -73,6 +78,17 @@ def test_metadata_titles_are_sources(metas: str, want: str) -> None:
     page = (f"<html><head><title>Élément titre</title>{metas}</head><body><h1>Un intertitre visible</h1>"
             + "<p>" + "Un paragraphe de texte assez long pour un article. " * 20 + "</p></body></html>")
     assert cleaning.extract(page, url="https://exemple.test/a.html").title == want
+
+
+def test_a_tail_two_sources_leave_out_is_cut() -> None:
+    # JSON-LD says "headline | section"; the visible <h1> and og:title both say the headline alone
+    both = TitleSources(ld="Thioune fordert Geduld mit Niemiec | Sport", h1s=["Thioune fordert Geduld mit Niemiec"],
+                        og="Thioune fordert Geduld mit Niemiec", site_names=["bild.de"])
+    assert choose_title(both) == "Thioune fordert Geduld mit Niemiec"
+    # the <h1> alone is one statement against one: the tail may be a subtitle, and stays
+    alone = TitleSources(ld="Thioune fordert Geduld mit Niemiec | Sport", h1s=["Thioune fordert Geduld mit Niemiec"],
+                         site_names=["bild.de"])
+    assert choose_title(alone) == "Thioune fordert Geduld mit Niemiec | Sport"
 
 
 def test_choose_title_applies_declared_suffixes() -> None:

@@ -122,7 +122,11 @@ def _names_match(key: str, name: str) -> bool:
         return True
     short, long_ = sorted((key, name), key=len)
     # "Metro News" for "Metro", "ZDFheute" for zdf.de, "NTV Haber" for ntv: a short word more at most
-    return len(short) >= 3 and long_.startswith(short) and len(long_) - len(short) <= 6
+    if len(short) >= 3 and long_.startswith(short) and len(long_) - len(short) <= 6:
+        return True
+    # "Die Neue Südtiroler Tageszeitung" for tageszeitung.it, "The Irish Times" for irishtimes.com: words
+    # in front of a long name
+    return len(name) >= 8 and key.endswith(name)
 
 
 # ---------------------------------------------------------------- stripping the site's name
@@ -298,7 +302,15 @@ def choose_title(sources: TitleSources, suffixes: tuple[str, ...] = (),
         return strip_title(sources.h1s[0], suffixes, sources.site_names) if sources.h1s else None
     # no cut beyond strip_title's, even where another source is a prefix of this one: what
     # follows is the site's name on most pages, but an author or a subtitle on others
-    return strip_title(picked, suffixes, sources.site_names) or picked
+    title = strip_title(picked, suffixes, sources.site_names) or picked
+    if confirmed and _same_key(title) != _same_key(confirmed) and _opens_with(title, confirmed):
+        # ...unless the visible <h1> and a second source state the shorter headline word for word
+        # ("Headline | Sport" in JSON-LD beside og:title "Headline"): two statements against one
+        exact = _same_key(confirmed)
+        if any(_same_key(text) == exact for s in order if s not in {"h1"}
+               and (text := _stated(sources, s)) and text != picked):
+            return confirmed
+    return title
 
 
 def hinted_title(text: str, sources: TitleSources, suffixes: tuple[str, ...]) -> str:

@@ -139,3 +139,22 @@ def test_a_crawl_stopped_at_its_limit_is_not_retried_a_crashed_one_is(tmp_path: 
     done = subprocess.run([PYTHON, "-c", _RETRY_FLOW], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split()[-2:] == ["1", "2"]
+
+
+def test_a_process_held_at_exit_leaves_with_its_status_and_its_stacks() -> None:
+    # a thread that never ends keeps the interpreter from exiting, as a library's stuck exit hook would
+    code = ("import threading, time; from pipeline import stackdump; "
+            "threading.Thread(target=time.sleep, args=(600,), name='held').start(); "
+            "stackdump.exit_within(1, 3); print('work done', flush=True)")
+    start = time.monotonic()
+    done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3 and time.monotonic() - start < 60
+    assert "work done" in done.stdout
+    assert "did not exit within 1 s" in done.stderr and "Thread 0x" in done.stderr
+
+
+def test_a_process_that_exits_is_not_held_by_the_guard() -> None:
+    start = time.monotonic()
+    done = subprocess.run([PYTHON, "-c", "from pipeline import stackdump; stackdump.exit_within(30, 3)"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "" and time.monotonic() - start < 25

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline import __version__
+from pipeline import __version__, stackdump
 from pipeline.cli import (
     eval_cmds,
     mirror_cmds,
@@ -21,6 +21,9 @@ from pipeline.cli import (
 )
 from pipeline.cli.common import BadInput, Misuse
 from pipeline.settings import SettingsError
+
+# How long a command that ran flows may take to exit once done (Prefect flushes its logs and events then).
+EXIT_GRACE_SECONDS = 60.0
 
 GROUPS = (run_cmds, text_cmds, topic_cmds, story_cmds, revision_cmds, warehouse_cmds, report_cmds, source_cmds,
           ops_cmds, mirror_cmds, eval_cmds)
@@ -60,6 +63,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     _configure_logs(args)
+    code = 1  # an error raised on is an exit with status 1
+    try:
+        code = _run(args)
+    finally:
+        if stackdump.exit_guard_wanted():
+            # a command that ran flows: its work is done and said; a library's exit hook may not hold it
+            stackdump.exit_within(EXIT_GRACE_SECONDS, code)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command's exit status; expected errors said in one line."""
     try:
         code: int = args.handler(args)
         return code

@@ -307,7 +307,7 @@ def choose_title(sources: TitleSources, suffixes: tuple[str, ...] = (),
         # ...unless the visible <h1> and a second source state the shorter headline word for word
         # ("Headline | Sport" in JSON-LD beside og:title "Headline"): two statements against one
         exact = _same_key(confirmed)
-        if any(_same_key(text) == exact for s in order if s not in {"h1"}
+        if any(_same_key(text) == exact for s in order if s != "h1"
                and (text := _stated(sources, s)) and text != picked):
             return confirmed
     return title

@@ -14,7 +14,7 @@ from prefect import State, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from pipeline import daily, logs, reports, retention
+from pipeline import crawl_watch, daily, logs, reports, retention
 from pipeline import settings as settings_mod
 from pipeline import sources as sources_mod
 from pipeline.daily import SourceResult
@@ -40,7 +40,7 @@ def retry_unless_stuck(task: object, task_run: object, state: State[Any]) -> boo
     only hold up the run as long again."""
     try:
         state.result()
-    except daily.CrawlStuck:
+    except crawl_watch.CrawlStuck:
         return False
     except Exception:  # noqa: BLE001 - any other failure (a crash, a refused start) gets its retry
         return True

@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.daily import WAREHOUSE_TAG, prepare_schema
+from flows.daily import WAREHOUSE_TAG, prepare_schema, retry_unless_stuck
 from pipeline import daily, reports, revisions
 from pipeline import settings as settings_mod
 from pipeline import sources as sources_mod
@@ -58,7 +58,8 @@ def plan_revisit(cfg: Settings, source_ids: list[str], run_id: str) -> dict[str,
     return dirs
 
 
-@task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE, task_run_name="revisit-{source_id}")
+@task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE, task_run_name="revisit-{source_id}",
+      retry_condition_fn=retry_unless_stuck)
 def revisit_crawl(cfg: Settings, source_id: str, out: str, run_id: str) -> str:
     """Re-fetch one source's planned URLs in their own Scrapy process (touches the network: retried)."""
     code = revisions.crawl(cfg, sources_mod.get(source_id, cfg), Path(out), run_id)

@@ -13,7 +13,7 @@ from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from pipeline import daily
+from pipeline import crawl_watch
 from tests.loopback import serving
 from tests.test_crawl import REPO, art, article_html, build_mirror, pages, rss, run_crawl, seed_text, write
 
@@ -35,20 +35,20 @@ def test_supervise_returns_when_the_process_ends_and_keeps_stepping() -> None:
         return 0
 
     with subprocess.Popen([PYTHON, "-c", "import time; time.sleep(0.6)"]) as proc:
-        assert daily.supervise(proc, step, time.monotonic() + 30) is True
+        assert crawl_watch.supervise(proc, step, time.monotonic() + 30) is True
     assert proc.returncode == 0 and len(steps) >= 2
 
 
 def test_supervise_stops_a_process_past_its_deadline() -> None:
     proc = _sleeper()
     start = time.monotonic()
-    assert daily.supervise(proc, lambda: 0, time.monotonic() + 0.5) is False
+    assert crawl_watch.supervise(proc, lambda: 0, time.monotonic() + 0.5) is False
     assert proc.returncode == -signal.SIGTERM and time.monotonic() - start < 10
 
 
 def test_supervise_kills_a_process_that_ignores_sigterm() -> None:
     proc = _sleeper("import signal", "signal.signal(signal.SIGTERM, signal.SIG_IGN)")
-    assert daily.supervise(proc, lambda: 0, time.monotonic() + 0.2, kill_after=0.5) is False
+    assert crawl_watch.supervise(proc, lambda: 0, time.monotonic() + 0.2, kill_after=0.5) is False
     assert proc.returncode == -signal.SIGKILL
 
 
@@ -109,14 +109,14 @@ _RETRY_FLOW = """
 import sys
 from prefect import flow, task
 from flows.daily import retry_unless_stuck
-from pipeline import daily
+from pipeline import crawl_watch
 
 attempts = {"stuck": 0, "crashed": 0}
 
 @task(retries=1, retry_delay_seconds=0, retry_condition_fn=retry_unless_stuck)
 def crawl(kind: str) -> None:
     attempts[kind] += 1
-    raise daily.CrawlStuck("stopped") if kind == "stuck" else RuntimeError("crawl exited with status 1")
+    raise crawl_watch.CrawlStuck("stopped") if kind == "stuck" else RuntimeError("crawl exited with status 1")
 
 @flow
 def run() -> None:

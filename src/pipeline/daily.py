@@ -6,18 +6,15 @@ import functools
 import json
 import logging
 import os
-import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pipeline import logs, stories, story_reading, topics, warehouse
+from pipeline import crawl_watch, logs, stories, story_reading, topics, warehouse
 from pipeline import sources as sources_mod
 from pipeline.process import PageCleaner, build_batch
 from pipeline.seen import write_seen
@@ -25,14 +22,6 @@ from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.warehouse import search
 
-# How long a crawl's cleaner waits when the crawl has written no new page.
-CLEAN_POLL_SECONDS = 0.2
-# Scrapy closes a crawl itself at `crawl_time_limit` (CLOSESPIDER_TIMEOUT), waiting at most a download
-# timeout for what is in flight; one still running this long after is stuck (a reactor that never
-# returns) and is stopped, so that one source cannot hold up the run.
-CRAWL_STOP_GRACE = 300.0
-# after SIGTERM Scrapy closes what is open (WARC, pages.jsonl); a process that ignores it is killed
-CRAWL_KILL_AFTER = 30.0
 # Where each source's crawls keep the stored URLs they found canonical (pipeline.seen), in work_dir
 SEEN_CACHE_DIR = "seen-canonical"
 # Where a run keeps the story features of the articles it read, for the next run (in work_dir)
@@ -160,45 +149,11 @@ def crawl(cfg: Settings, source: Source, out: Path, run_id: str, day: date,
     and the merge.
     """
     env = {**os.environ, **cfg.as_env()}
-    deadline = time.monotonic() + cfg.crawl_time_limit + CRAWL_STOP_GRACE if cfg.crawl_time_limit > 0 else None
+    argv = crawl_argv(cfg, source, out, run_id, day, backfill_days)
     with PageCleaner(out, source, cfg.language_seed, tagger(cfg)) as cleaner:
-        with subprocess.Popen(crawl_argv(cfg, source, out, run_id, day, backfill_days), env=env,
-                              stdin=subprocess.DEVNULL) as proc:
-            try:
-                finished = supervise(proc, cleaner.step, deadline)
-            except BaseException:
-                proc.kill()  # interrupted (Ctrl-C, a cancelled task): no crawl outlives its run
-                raise
+        code = crawl_watch.run(argv, env, cfg.crawl_time_limit, source.id, cleaner.step)
         cleaner.step()  # the pages written after the last step
-    if not finished:
-        raise CrawlStuck(f"crawl of {source.id} still running {CRAWL_STOP_GRACE:.0f} s after its time limit "
-                         f"({cfg.crawl_time_limit} s): stopped (send SIGUSR1 to a crawl to see where it waits)")
-    return proc.returncode
-
-
-class CrawlStuck(RuntimeError):
-    """A crawl process that outlived its time limit by the grace period, and was stopped."""
-
-
-def supervise(proc: subprocess.Popen[bytes], step: Callable[[], int], deadline: float | None,
-              kill_after: float = CRAWL_KILL_AFTER) -> bool:
-    """Call `step` until `proc` exits (it returns the work it did; after none, a pause), then True.
-
-    At `deadline` (a monotonic time) the process is stopped, SIGTERM first (Scrapy closes cleanly), SIGKILL
-    `kill_after` seconds later, and the answer is False.
-    """
-    while proc.poll() is None:
-        if deadline is not None and time.monotonic() > deadline:
-            proc.terminate()
-            try:
-                proc.wait(kill_after)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            return False
-        if not step():
-            time.sleep(CLEAN_POLL_SECONDS)
-    return True
+    return code
 
 
 def restore_story_features(cfg: Settings) -> int:

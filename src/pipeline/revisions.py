@@ -13,7 +13,6 @@ import difflib
 import json
 import logging
 import os
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -25,8 +24,8 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from pipeline import crawl_watch, warehouse
 from pipeline import sources as sources_mod
-from pipeline import warehouse
 from pipeline.daily import tagger
 from pipeline.process import clean_page, page_row, read_pages, read_summary
 from pipeline.settings import Settings
@@ -238,8 +237,7 @@ def crawl_argv(cfg: Settings, source: Source, out: Path, run_id: str) -> list[st
 def crawl(cfg: Settings, source: Source, out: Path, run_id: str) -> int:
     """Re-fetch one source's planned URLs in their own process (Scrapy's reactor cannot restart); exit status."""
     env = {**os.environ, **cfg.as_env()}
-    done = subprocess.run(crawl_argv(cfg, source, out, run_id), env=env, stdin=subprocess.DEVNULL, check=False)
-    return done.returncode
+    return crawl_watch.run(crawl_argv(cfg, source, out, run_id), env, cfg.crawl_time_limit, source.id)
 
 
 @dataclass

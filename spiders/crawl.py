@@ -135,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     if errors:
         _write_summary_error(out, args.source, run_id, started, errors[0])
     elif "closespider_timeout" in closed:
-        # what was fetched is kept; the URLs not reached are not stored, so the next run asks for them again
+        # what was fetched is kept; the URLs not reached are not stored, so a later run may still fetch them
         _write_summary_error(out, args.source, run_id, started,
-                             f"stopped at the crawl time limit ({cfg.crawl_time_limit} s); the next run fetches the rest")
+                             f"stopped at the crawl time limit ({cfg.crawl_time_limit} s); what it did not reach is left to the next run")
     elif not (out / "summary.json").is_file():
         _write_summary_error(out, args.source, run_id, started, "crawl ended without a summary")
     try:

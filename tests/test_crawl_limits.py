@@ -1,5 +1,6 @@
-"""A crawl cannot hold up a run: Scrapy closes it at `crawl_time_limit`, the run stops one that goes on, and
-SIGUSR1 shows where a process waits. Real processes and a real slow server on 127.0.0.1."""
+"""Nothing holds up a run for ever: Scrapy closes a crawl at `crawl_time_limit`, the run stops one that goes
+on and does not retry it, SIGUSR1 shows where a process waits, and a finished command leaves within its
+exit grace. Real processes, real Prefect task runs and a real slow server on 127.0.0.1."""
 
 from __future__ import annotations
 

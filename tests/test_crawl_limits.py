@@ -142,16 +142,33 @@ def test_a_crawl_stopped_at_its_limit_is_not_retried_a_crashed_one_is(tmp_path: 
     assert done.stdout.split()[-2:] == ["1", "2"]
 
 
+def _running(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie left to a container's init that does not reap is not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
 def test_a_process_held_at_exit_leaves_with_its_status_and_its_stacks() -> None:
-    # a thread that never ends keeps the interpreter from exiting, as a library's stuck exit hook would
-    code = ("import threading, time; from pipeline import stackdump; "
+    # a thread that never ends keeps the interpreter from exiting, as a library's stuck exit hook would; the
+    # child stands for the temporary Prefect server, which atexit would have stopped
+    code = ("import subprocess, sys, threading, time; from pipeline import stackdump; "
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
+            "stackdump.want_exit_guard(child.kill); "
             "threading.Thread(target=time.sleep, args=(600,), name='held').start(); "
-            "stackdump.exit_within(1, 3); print('work done', flush=True)")
+            "stackdump.exit_within(1, 3); print('work done', child.pid, flush=True)")
     start = time.monotonic()
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 3 and time.monotonic() - start < 60
     assert "work done" in done.stdout
     assert "did not exit within 1 s" in done.stderr and "Thread 0x" in done.stderr
+    child = int(done.stdout.split()[-1])
+    deadline = time.monotonic() + 10
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(child)
 
 
 def test_a_process_that_exits_is_not_held_by_the_guard() -> None:

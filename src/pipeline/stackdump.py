@@ -14,8 +14,11 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 _exit_guard = False
+# What must not outlive the process should the guard end it (atexit hooks do not run then).
+_before_exit: list[Callable[[], object]] = []
 
 
 def install() -> bool:
@@ -31,10 +34,13 @@ def install() -> bool:
     return True
 
 
-def want_exit_guard() -> None:
-    """Ask the `veille` command to guard its exit once the command returns (see `exit_within`)."""
+def want_exit_guard(cleanup: Callable[[], object] | None = None) -> None:
+    """Ask the `veille` command to guard its exit once the command returns (see `exit_within`); `cleanup`
+    runs should the guard end the process (a child process to stop, say)."""
     global _exit_guard
     _exit_guard = True
+    if cleanup is not None and cleanup not in _before_exit:
+        _before_exit.append(cleanup)
 
 
 def exit_guard_wanted() -> bool:
@@ -59,6 +65,11 @@ def exit_within(seconds: float, code: int) -> threading.Thread:
             faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
         except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
             pass  # no usable stderr: leave all the same
+        for cleanup in _before_exit:
+            try:
+                cleanup()
+            except Exception:  # noqa: BLE001 - leaving is what matters now
+                pass
         os._exit(code)
 
     thread = threading.Thread(target=guard, name="veille-exit-guard", daemon=True)

@@ -40,10 +40,12 @@ def flow_process(cfg: Settings) -> TemporaryServer | None:
     from pipeline.prefect_server import temporary_server
 
     stackdump.install()  # a run that seems stuck: `kill -USR1 PID` shows where
-    stackdump.want_exit_guard()
     prefect_environment(cfg)
     os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
-    return temporary_server()
+    server = temporary_server()
+    # should the exit guard end the process, atexit does not stop the temporary server: the guard does
+    stackdump.want_exit_guard(server.stop if server is not None else None)
+    return server
 
 
 @contextmanager

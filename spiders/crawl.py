@@ -109,26 +109,26 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline import logs
 
     logs.configure(cfg.log_level, cfg.log_format)
-    spider_args = {"source": args.source, "as_of": args.as_of, "lookback_days": args.lookback_days,
-                   "days": args.days, "seen": args.seen, "seen_cache": args.seen_cache, "validators": args.validators,
-                   "max_articles": args.max_articles}
     from scrapy import signals
 
+    if args.revisit:
+        from spiders.revisit import RevisitSpider
+
+        spider: Any = RevisitSpider
+        spider_args: dict[str, Any] = {"source": args.source, "urls": args.revisit}
+    else:
+        spider = "source"
+        spider_args = {"source": args.source, "as_of": args.as_of, "lookback_days": args.lookback_days,
+                       "days": args.days, "seen": args.seen, "seen_cache": args.seen_cache,
+                       "validators": args.validators, "max_articles": args.max_articles}
     closed: list[str] = []
 
     def on_closed(spider: object, reason: str) -> None:  # a named function: Scrapy keeps weak references
         closed.append(reason)
 
-    if args.revisit:
-        from spiders.revisit import RevisitSpider
-
-        crawler = process.create_crawler(RevisitSpider)
-        crawler.signals.connect(on_closed, signal=signals.spider_closed)
-        deferred = process.crawl(crawler, source=args.source, urls=args.revisit)
-    else:
-        crawler = process.create_crawler("source")
-        crawler.signals.connect(on_closed, signal=signals.spider_closed)
-        deferred = process.crawl(crawler, **spider_args)
+    crawler = process.create_crawler(spider)
+    crawler.signals.connect(on_closed, signal=signals.spider_closed)
+    deferred = process.crawl(crawler, **spider_args)
     deferred.addErrback(lambda failure: errors.append(f"{type(failure.value).__name__}: {failure.value}"))
     process.start()
 
@@ -136,8 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         _write_summary_error(out, args.source, run_id, started, errors[0])
     elif "closespider_timeout" in closed:
         # what was fetched is kept; the URLs not reached are not stored, so a later run may still fetch them
-        _write_summary_error(out, args.source, run_id, started,
-                             f"stopped at the crawl time limit ({cfg.crawl_time_limit} s); what it did not reach is left to the next run")
+        _write_summary_error(out, args.source, run_id, started, f"stopped at the crawl time limit "
+                             f"({cfg.crawl_time_limit} s); what it did not reach is left to the next run")
     elif not (out / "summary.json").is_file():
         _write_summary_error(out, args.source, run_id, started, "crawl ended without a summary")
     try:

@@ -154,11 +154,11 @@ def _running(pid: int) -> bool:
 def test_a_process_held_at_exit_leaves_with_its_status_and_its_stacks() -> None:
     # a thread that never ends keeps the interpreter from exiting, as a library's stuck exit hook would; the
     # child stands for the temporary Prefect server, which atexit would have stopped
-    code = ("import subprocess, sys, threading, time; from pipeline import stackdump; "
+    code = ("import subprocess, sys, threading, time; from pipeline import exitguard; "
             "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
-            "stackdump.want_exit_guard(child.kill); "
+            "exitguard.want(child.kill); "
             "threading.Thread(target=time.sleep, args=(600,), name='held').start(); "
-            "stackdump.exit_within(1, 3); print('work done', child.pid, flush=True)")
+            "exitguard.exit_within(1, 3); print('work done', child.pid, flush=True)")
     start = time.monotonic()
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 3 and time.monotonic() - start < 60
@@ -173,6 +173,6 @@ def test_a_process_held_at_exit_leaves_with_its_status_and_its_stacks() -> None:
 
 def test_a_process_that_exits_is_not_held_by_the_guard() -> None:
     start = time.monotonic()
-    done = subprocess.run([PYTHON, "-c", "from pipeline import stackdump; stackdump.exit_within(30, 3)"],
+    done = subprocess.run([PYTHON, "-c", "from pipeline import exitguard; exitguard.exit_within(30, 3)"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stderr == "" and time.monotonic() - start < 25

@@ -50,18 +50,19 @@ class SourceResult:
                 f"{self.topic_matches} topic matches, {self.not_stored} pages not stored, {self.failures} failures")
 
 
+# the run's crawl threads all ask for the tagger at once: one builds it, the others wait for it
+_tagger_built = threading.Lock()
+
+
 def tagger(cfg: Settings) -> topics.Tagger:
     """The configured topic rules, with the trained model beside them when one is set.
 
     Built once per process for the same files as they are on disk: a run's loads (one per source)
     compiled the same rules each time, ~0.12 s apiece. An edited file (new size or time) is read again.
     """
-    with _tagger_built:  # the run's crawl threads all ask at once: one builds it, the others wait for it
+    with _tagger_built:
         return _tagger(cfg.topics_file or "", _stamp(cfg.topics_file), cfg.min_topic_score,
                        cfg.topics_model or "", _stamp(cfg.topics_model))
-
-
-_tagger_built = threading.Lock()
 
 
 def _stamp(path: str | None) -> tuple[int, int] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline import __version__, stackdump
+from pipeline import __version__, exitguard
 from pipeline.cli import (
     eval_cmds,
     mirror_cmds,
@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = _run(args)
     finally:
-        if stackdump.exit_guard_wanted():
+        if exitguard.wanted():
             # a command that ran flows: its work is done and said; a library's exit hook may not hold it
-            stackdump.exit_within(EXIT_GRACE_SECONDS, code)
+            exitguard.exit_within(EXIT_GRACE_SECONDS, code)
     return code
 
 

@@ -36,7 +36,7 @@ def prefect_environment(cfg: Settings) -> None:
 def flow_process(cfg: Settings) -> TemporaryServer | None:
     """Ready this process to run a flow: Prefect's environment, the settings for the crawl processes, and
     the temporary Prefect server unless one is configured (call before importing flows: it boots meanwhile)."""
-    from pipeline import stackdump
+    from pipeline import exitguard, stackdump
     from pipeline.prefect_server import temporary_server
 
     stackdump.install()  # a run that seems stuck: `kill -USR1 PID` shows where
@@ -44,7 +44,7 @@ def flow_process(cfg: Settings) -> TemporaryServer | None:
     os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
     server = temporary_server()
     # should the exit guard end the process, atexit does not stop the temporary server: the guard does
-    stackdump.want_exit_guard(server.stop if server is not None else None)
+    exitguard.want(server.stop if server is not None else None)
     return server
 
 

@@ -1,6 +1,7 @@
 """Nothing holds up a run for ever: Scrapy closes a crawl at `crawl_time_limit`, the run stops one that goes
-on and does not retry it, SIGUSR1 shows where a process waits, and a finished command leaves within its
-exit grace. Real processes, real Prefect task runs and a real slow server on 127.0.0.1."""
+on and does not retry it, SIGUSR1 shows where a process waits, a finished command leaves within its exit
+grace, and a run whose Prefect server dies stops at once, its crawls with it. Real processes, real Prefect
+task runs and a real slow server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import crawl_watch
+from tests.conftest import finish_veille, start_veille
 from tests.loopback import serving
 from tests.test_crawl import REPO, art, article_html, build_mirror, pages, rss, run_crawl, seed_text, write
 
@@ -176,3 +178,79 @@ def test_a_process_that_exits_is_not_held_by_the_guard() -> None:
     done = subprocess.run([PYTHON, "-c", "from pipeline import exitguard; exitguard.exit_within(30, 3)"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stderr == "" and time.monotonic() - start < 25
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The live child processes of `pid`, with their command lines."""
+    out: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="utf-8").rpartition(")")[2].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                out[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return out
+
+
+def _start_slow_run(tmp_path: Path, server_url: str) -> tuple[subprocess.Popen[str], int]:
+    """A real `veille run` of one source whose 60 articles are answered a second each, one at a time; it is
+    returned once its crawl process runs, with that process's id."""
+    root = tmp_path / "mirror"
+    source = build_mirror(root)["source"]
+    articles = [art("20260110", 100 + n) for n in range(60)]
+    write(root, source.feeds[0], rss([(url, f"Article {n}") for n, url in enumerate(articles)]))
+    text = seed_text("seed_001_digital_china_summit.txt")
+    for n, url in enumerate(articles):
+        write(root, url, article_html(f"Article {n}", text))
+    _SlowArticles.root = str(root)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
+    env.update({"VEILLE_DB": str(tmp_path / "w.duckdb"), "VEILLE_WORK_DIR": str(tmp_path / "work"),
+                "VEILLE_ARCHIVE_DIR": str(tmp_path / "archive"), "VEILLE_REPORTS_DIR": str(tmp_path / "reports"),
+                "VEILLE_DOWNLOAD_DELAY": "0", "VEILLE_CONCURRENCY_PER_HOST": "1",
+                "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+    proc = start_veille(["run", "--mirror", server_url, "--sources", "xinhua-fr", "--as-of", "2026-01-10"], env)
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        crawls = [pid for pid, cmd in _children(proc.pid).items() if "spiders.crawl" in cmd]
+        if crawls:
+            return proc, crawls[0]
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError(f"no crawl started; status {proc.poll()}: {proc.communicate()[1][-3000:]}")
+
+
+def _gone(pid: int, within: float = 10) -> bool:
+    deadline = time.monotonic() + within
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _running(pid)
+
+
+def test_a_run_whose_prefect_server_dies_stops_with_a_message_and_its_crawls(tmp_path: Path) -> None:
+    """Without the watcher such a run retried its Prefect calls for ever (seen waiting for a concurrency
+    slot); now it stops within seconds, says why, and leaves no crawl process behind."""
+    with serving(_SlowArticles, quiet_errors=True) as server:
+        proc, crawl = _start_slow_run(tmp_path, server.url)
+        servers = [pid for pid, cmd in _children(proc.pid).items() if "uvicorn" in cmd]
+        assert len(servers) == 1
+        os.kill(servers[0], signal.SIGKILL)
+        killed = time.monotonic()
+        _, err = finish_veille(proc, timeout=120)
+        took = time.monotonic() - killed
+    assert proc.returncode == 1, err[-3000:]
+    assert "the temporary Prefect server exited (status -9) during the run" in err
+    assert took < 30, took
+    assert _gone(crawl)
+
+
+def test_ctrl_c_stops_a_run_as_interrupted_not_as_a_server_failure(tmp_path: Path) -> None:
+    """Ctrl-C reaches the run's whole process group, the Prefect server included: the run ends as
+    interrupted (130), and its crawl with it."""
+    with serving(_SlowArticles, quiet_errors=True) as server:
+        proc, crawl = _start_slow_run(tmp_path, server.url)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = finish_veille(proc, timeout=120)
+    assert proc.returncode == 130, err[-3000:]
+    assert "veille: interrupted" in err and "server exited" not in err
+    assert _gone(crawl)

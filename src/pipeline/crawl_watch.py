@@ -8,6 +8,7 @@ stuck (a reactor that never returns) and is stopped here, so that one source can
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -17,6 +18,11 @@ STOP_GRACE_SECONDS = 300.0
 KILL_AFTER_SECONDS = 30.0
 # How long the watcher pauses when the step it runs meanwhile found nothing to do.
 POLL_SECONDS = 0.2
+
+
+# The crawl processes running now, in any thread of this process (`stop_all` ends them).
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.Lock()
 
 
 class CrawlStuck(RuntimeError):
@@ -54,12 +60,33 @@ def run(argv: Sequence[str], env: Mapping[str, str], time_limit: int, source_id:
     status. Raises CrawlStuck when it had to be stopped."""
     deadline = time.monotonic() + time_limit + STOP_GRACE_SECONDS if time_limit > 0 else None
     with subprocess.Popen(list(argv), env=dict(env), stdin=subprocess.DEVNULL) as proc:
+        with _live_lock:
+            _live.add(proc)
         try:
             finished = supervise(proc, step, deadline)
         except BaseException:
             proc.kill()  # interrupted (Ctrl-C, a cancelled task): no crawl outlives its run
             raise
+        finally:
+            with _live_lock:
+                _live.discard(proc)
     if not finished:
         raise CrawlStuck(f"crawl of {source_id} still running {STOP_GRACE_SECONDS:.0f} s after its time limit "
                          f"({time_limit} s): stopped (send SIGUSR1 to a crawl to see where it waits)")
     return proc.returncode
+
+
+def stop_all(wait: float = 5.0) -> int:
+    """Stop every crawl process of this process still running, for a run that ends without them: SIGTERM
+    (Scrapy closes its files), SIGKILL for those still there after `wait` seconds. How many were running."""
+    with _live_lock:
+        running = [p for p in _live if p.poll() is None]
+    for proc in running:
+        proc.terminate()
+    deadline = time.monotonic() + wait
+    for proc in running:
+        try:
+            proc.wait(max(deadline - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return len(running)

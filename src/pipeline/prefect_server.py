@@ -9,14 +9,17 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 START_TIMEOUT = 120.0
+# How often a run's watcher looks whether its temporary server is still there.
+WATCH_SECONDS = 1.0
 
 
 def _healthy(api: str) -> bool:
@@ -94,6 +97,8 @@ class TemporaryServer:
     def __init__(self) -> None:
         self.proc: subprocess.Popen[bytes] | None = None
         self.api = ""
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
         self._launch()
 
     def _launch(self) -> None:
@@ -124,7 +129,28 @@ class TemporaryServer:
             time.sleep(0.1)
         return self.api
 
+    def watch(self, on_exit: Callable[[int], object], every: float = WATCH_SECONDS) -> None:
+        """Call `on_exit(status)` from a daemon thread should the server exit before `stop` is called.
+
+        Without its server a run does not fail: Prefect's client retries every call, and a task waiting for
+        a concurrency slot asks for it again and again, for ever. Once per server; later calls do nothing.
+        """
+        if self._watcher is not None:
+            return
+
+        def look() -> None:
+            while not self._stopping.wait(every):
+                proc = self.proc
+                code = None if proc is None else proc.poll()
+                if code is not None and not self._stopping.is_set():
+                    on_exit(code)
+                    return
+
+        self._watcher = threading.Thread(target=look, name="veille-prefect-server-watch", daemon=True)
+        self._watcher.start()
+
     def stop(self) -> None:
+        self._stopping.set()  # before the server goes: its end is not the watcher's business any more
         if self.proc is None:
             return
         self.proc.terminate()

@@ -36,16 +36,29 @@ def prefect_environment(cfg: Settings) -> None:
 def flow_process(cfg: Settings) -> TemporaryServer | None:
     """Ready this process to run a flow: Prefect's environment, the settings for the crawl processes, and
     the temporary Prefect server unless one is configured (call before importing flows: it boots meanwhile)."""
-    from pipeline import exitguard, stackdump
+    from pipeline import crawl_watch, exitguard, stackdump
     from pipeline.prefect_server import temporary_server
 
     stackdump.install()  # a run that seems stuck: `kill -USR1 PID` shows where
+    exitguard.note_interrupts()  # Ctrl-C stops the temporary server too: not a failure of its own
     prefect_environment(cfg)
     os.environ.update({k: v for k, v in cfg.as_env().items() if k != "VEILLE_CONFIG"})
     server = temporary_server()
-    # should the exit guard end the process, atexit does not stop the temporary server: the guard does
+    # should the exit guard end the process, atexit does not stop the temporary server nor a crawl: it does
     exitguard.want(server.stop if server is not None else None)
+    exitguard.want(crawl_watch.stop_all)
     return server
+
+
+def _server_gone(code: int) -> None:
+    """The temporary Prefect server exited mid-run: the run cannot go on, so it ends now, and says so."""
+    from pipeline import exitguard
+
+    if exitguard.interrupted():  # Ctrl-C reached the server too; without it Prefect would retry for ever
+        exitguard.leave(130, "veille: interrupted. What was loaded is kept; run the command again to finish.")
+    exitguard.leave(1, f"veille: the temporary Prefect server exited (status {code}) during the run, and the run "
+                       "cannot go on without it: stopping. What was loaded is kept; run the command again to "
+                       "finish (it fetches only what is not stored yet).")
 
 
 @contextmanager
@@ -67,6 +80,7 @@ def flow_settings(server: TemporaryServer | None = None) -> Iterator[None]:
     updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
     if server is not None:
         updates[PREFECT_API_URL] = server.ready()  # its URL now, should it have moved to another port
+        server.watch(_server_gone)
     with temporary_settings(updates=updates):
         yield
 

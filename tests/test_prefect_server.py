@@ -110,6 +110,49 @@ def test_temporary_server_boots_answers_and_stops(tmp_path: Path, monkeypatch: p
     assert "PREFECT_API_URL" not in os.environ
 
 
+def test_the_watcher_tells_of_a_server_that_stops_answering_not_of_one_stopped(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real temporary server, frozen (SIGSTOP): the watcher reports it once it has not answered for the
+    given time. A second server stopped on purpose is not reported."""
+    import threading
+
+    from pipeline.prefect_server import TemporaryServer
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    told: list[str] = []
+    heard = threading.Event()
+
+    def on_gone(what: str) -> None:
+        told.append(what)
+        heard.set()
+
+    frozen = TemporaryServer()
+    try:
+        frozen.ready()
+        frozen.watch(on_gone, every=0.1, health_every=0.3, unresponsive=2.0)
+        time.sleep(1.0)
+        assert not told  # answering: nothing to say
+        assert frozen.proc is not None
+        os.kill(frozen.proc.pid, signal.SIGSTOP)
+        assert heard.wait(30)
+    finally:
+        if frozen.proc is not None:
+            os.kill(frozen.proc.pid, signal.SIGCONT)
+        frozen.stop()
+    assert len(told) == 1 and told[0].startswith("has not answered for "), told
+
+    told.clear()
+    stopped = TemporaryServer()
+    try:
+        stopped.ready()
+        stopped.watch(on_gone, every=0.05)
+    finally:
+        stopped.stop()
+    time.sleep(0.5)
+    assert not told
+
+
 def test_a_configured_prefect_api_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.prefect_server import api_configured
 

@@ -18,13 +18,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 START_TIMEOUT = 120.0
-# How often a run's watcher looks whether its temporary server is still there.
+# How often a run's watcher looks whether its temporary server is still there, how often it asks it for its
+# health, and how long the server may go without answering before the run takes it for gone: long enough
+# for a loaded machine (Prefect's own calls would have failed long before).
 WATCH_SECONDS = 1.0
+HEALTH_EVERY_SECONDS = 15.0
+UNRESPONSIVE_SECONDS = 300.0
 
 
-def _healthy(api: str) -> bool:
+def _healthy(api: str, timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(api + "/health", timeout=2) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(api + "/health", timeout=timeout) as response:  # noqa: S310 (loopback)
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
@@ -129,8 +133,10 @@ class TemporaryServer:
             time.sleep(0.1)
         return self.api
 
-    def watch(self, on_exit: Callable[[int], object], every: float = WATCH_SECONDS) -> None:
-        """Call `on_exit(status)` from a daemon thread should the server exit before `stop` is called.
+    def watch(self, on_gone: Callable[[str], object], every: float = WATCH_SECONDS,
+              health_every: float = HEALTH_EVERY_SECONDS, unresponsive: float = UNRESPONSIVE_SECONDS) -> None:
+        """Call `on_gone(what happened)` from a daemon thread should the server exit, or answer no health
+        check for `unresponsive` seconds, before `stop` is called.
 
         Without its server a run does not fail: Prefect's client retries every call, and a task waiting for
         a concurrency slot asks for it again and again, for ever. Once per server; later calls do nothing.
@@ -139,11 +145,22 @@ class TemporaryServer:
             return
 
         def look() -> None:
+            answered = asked = time.monotonic()
             while not self._stopping.wait(every):
                 proc = self.proc
                 code = None if proc is None else proc.poll()
-                if code is not None and not self._stopping.is_set():
-                    on_exit(code)
+                now = time.monotonic()
+                if code is None and now - asked >= health_every:
+                    asked = now
+                    if _healthy(self.api, timeout=min(10.0, health_every)):
+                        answered = time.monotonic()
+                if self._stopping.is_set():
+                    return
+                if code is not None:
+                    on_gone(f"exited (status {code})")
+                    return
+                if now - answered > unresponsive:
+                    on_gone(f"has not answered for {now - answered:.0f} s")
                     return
 
         self._watcher = threading.Thread(target=look, name="veille-prefect-server-watch", daemon=True)

@@ -50,13 +50,14 @@ def flow_process(cfg: Settings) -> TemporaryServer | None:
     return server
 
 
-def _server_gone(code: int) -> None:
-    """The temporary Prefect server exited mid-run: the run cannot go on, so it ends now, and says so."""
+def _server_gone(what: str) -> None:
+    """The temporary Prefect server is gone mid-run (`what` happened): the run cannot go on, so it ends now
+    (the exit guard's cleanups stop the server, should it still be there, and the crawls), and says so."""
     from pipeline import exitguard
 
     if exitguard.interrupted():  # Ctrl-C reached the server too; without it Prefect would retry for ever
         exitguard.leave(130, "veille: interrupted. What was loaded is kept; run the command again to finish.")
-    exitguard.leave(1, f"veille: the temporary Prefect server exited (status {code}) during the run, and the run "
+    exitguard.leave(1, f"veille: the temporary Prefect server {what} during the run, and the run "
                        "cannot go on without it: stopping. What was loaded is kept; run the command again to "
                        "finish (it fetches only what is not stored yet).")
 

@@ -1,5 +1,5 @@
-"""Processing throughput: clean + language + topics + content hash, stories and the warehouse load, against
-Trafilatura alone.
+"""Processing throughput: clean + language + topics + reading for stories (which gives the content hash), story
+grouping and the warehouse load, against Trafilatura alone.
 
 Pages are rendered in memory with `pipeline.mirrorgen` in the outlets' page
 templates, from article texts recombined from real sentences (the same draw
@@ -46,7 +46,7 @@ from pipeline.topics import RuleSet, load_rules  # noqa: E402
 from pipeline.urls import article_id, canonical_url  # noqa: E402
 
 Page = tuple[str, str, str]             # (source id, url, html)
-STAGES = ("extract", "language", "topics", "hash")
+STAGES = ("extract", "language", "topics", "read")
 
 _sources: dict[str, Source] = {}
 _rules: RuleSet | None = None
@@ -98,7 +98,8 @@ def _setup() -> None:
 
 
 def process_page(page: Page, clock: dict[str, float] | None = None) -> dict[str, Any] | None:
-    """Clean, detect language, tag topics and hash one page; None when it is not a usable article."""
+    """Clean, detect language and tag topics of one page; None when it is not a usable article. The content
+    hash is left to `read_rows`."""
     assert _rules is not None
     source = _sources[page[0]]
     t0 = time.perf_counter()
@@ -114,26 +115,36 @@ def process_page(page: Page, clock: dict[str, float] | None = None) -> dict[str,
     t2 = time.perf_counter()
     topics = _rules.classify(title, ex.text, lang)
     t3 = time.perf_counter()
-    digest = stories.content_hash(ex.text)
-    t4 = time.perf_counter()
+    # the article row as the product stores it, for the load
+    row: dict[str, Any] = {
+        "id": article_id(page[1]), "url": page[1], "canonical_url": canonical_url(page[1]),
+        "source_id": source.id, "title": title, "text": ex.text, "published": ex.published,
+        "date_source": ex.date_source, "authors": ex.authors, "language": lang,
+        "language_confidence": round(confidence, 4), "content_hash": None, "method": ex.method,
+        "flags": list(ex.flags),
+        "topics": [{"topic": m.topic, "rules_version": _rules.version, "score": round(m.score, 4),
+                    "evidence": m.evidence, "spans": m.spans} for m in topics]}
     if clock is not None:
-        for stage, spent in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+        for stage, spent in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2), strict=False):
             clock[stage] += spent
-    # the article row as the product stores it (pipeline.process.clean_page), for the load
-    return {"id": article_id(page[1]), "url": page[1], "canonical_url": canonical_url(page[1]),
-            "source_id": source.id, "title": title, "text": ex.text, "published": ex.published,
-            "date_source": ex.date_source, "authors": ex.authors, "language": lang,
-            "language_confidence": round(confidence, 4), "content_hash": digest, "method": ex.method,
-            "flags": list(ex.flags),
-            "topics": [{"topic": m.topic, "rules_version": _rules.version, "score": round(m.score, 4),
-                        "evidence": m.evidence, "spans": m.spans} for m in topics]}
+    return row
+
+
+def read_rows(rows: list[dict[str, Any] | None]) -> list[stories.ReadArticle]:
+    """The cleaned pages' articles read for story grouping, together as a run's cleaning reads a batch
+    (`pipeline.process.read_for_stories`); each row takes its content hash from its reading."""
+    kept = [r for r in rows if r is not None]
+    read = stories.read_articles([_doc(r) for r in kept])
+    for row, (_, _, digest) in zip(kept, read, strict=True):
+        row["content_hash"] = digest
+    return read
 
 
 def _worker_pages(pages: list[Page]) -> tuple[list[dict[str, Any] | None], list[stories.ReadArticle]]:
     """A worker's task: a few pages cleaned, and their articles read for story grouping (per-article work
     that the process grouping them would otherwise do alone)."""
     rows = [process_page(page) for page in pages]
-    return rows, stories.read_articles([_doc(r) for r in rows if r is not None])
+    return rows, read_rows(rows)
 
 
 def _warm(pages: list[Page]) -> None:
@@ -241,7 +252,9 @@ def run_pipeline(pages: list[Page], workers: int, chunksize: int,
     with tempfile.TemporaryDirectory(prefix="veille-bench-") as tmp:
         # a first small load pays DuckDB's and the schema's first-use costs outside the timing
         warm = Loader(_new_warehouse(Path(tmp)))
-        warm.load(list(map(process_page, pages[:5])))
+        warm_rows = list(map(process_page, pages[:5]))
+        read_rows(warm_rows)
+        warm.load(warm_rows)
         warm.close()
         stories.forget_read_articles()
         loader = Loader(_new_warehouse(Path(tmp)))
@@ -250,6 +263,9 @@ def run_pipeline(pages: list[Page], workers: int, chunksize: int,
         for group in groups:
             began = time.perf_counter()
             rows = [process_page(page, clock) for page in group]
+            read_at = time.perf_counter()
+            stories.remember_read_articles(read_rows(rows))
+            clock["read"] += time.perf_counter() - read_at
             per_page += time.perf_counter() - began
             loader.load(rows)
         loader.close()

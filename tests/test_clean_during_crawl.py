@@ -151,3 +151,33 @@ def test_the_crawl_tags_its_articles_for_the_load(crawl: Crawl, monkeypatch: pyt
     monkeypatch.setattr(tagger, "_memo", {})
     assert _batch(crawl).rows["article_topics"] == batch.rows["article_topics"]
     assert sum(computed) == len(batch.rows["articles"])
+
+
+def test_the_load_reads_for_stories_none_of_what_the_crawl_cleaned(crawl: Crawl, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cleaning during the crawl reads its articles for story grouping (in the process that loads them);
+    the load then reads none of them again, and gets the same rows as a load that read them itself."""
+    from pipeline import story_reading
+
+    copy = _copy(crawl, tmp_path / "copy")
+    (copy / process.CLEANED_FILE).unlink()
+    story_reading.forget_read_articles()
+    alone = _batch(crawl, copy).rows  # cleaned and read by the load itself
+    story_reading.forget_read_articles()
+    again = _copy(crawl, tmp_path / "again")
+    (again / process.CLEANED_FILE).unlink()
+    cleaner = process.PageCleaner(again, crawl.source, crawl.cfg.language_seed)
+    try:
+        assert cleaner.step() >= 3
+    finally:
+        cleaner.close()
+    read: list[int] = []
+    real = story_reading._read_many
+    monkeypatch.setattr(story_reading, "_read_many", lambda ds, w: read.append(len(ds)) or real(ds, w))
+    try:
+        rows = _batch(crawl, again).rows
+    finally:
+        story_reading.forget_read_articles()
+    assert sum(read) == 0
+    assert rows["articles"] == alone["articles"]
+    assert all(a["content_hash"] for a in rows["articles"])

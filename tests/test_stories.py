@@ -535,3 +535,26 @@ def test_linking_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_reading_gives_the_content_hash_the_row_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load takes an article's content hash from its reading: it must be `content_hash(text or title)`
+    for every kind of text, blank, short, long (past what reading samples), Chinese, accented, and none."""
+    from pipeline import story_reading
+
+    texts = [*SEEDS, SEEDS[0] * 4, "", "   \n ", "Court.", "Économie numérique — 5G, l'an 2025 !",
+             "数字经济发展迅速。" * 40, "Ａｂｃ ﬁ ½ Ⅻ"]
+    docs = [Doc(id=f"d{k}", title="Un titre, é et 中文" if k % 2 else "", text=text)
+            for k, text in enumerate(texts)]
+    story_reading.forget_read_articles()
+    got = story_reading.read_and_remember(docs)
+    assert got == [content_hash(d.text or d.title or "") for d in docs]
+    # and those articles are in the cache: grouping them reads none again
+    read: list[int] = []
+    real = story_reading._read_many
+    monkeypatch.setattr(story_reading, "_read_many", lambda ds, w: read.append(len(ds)) or real(ds, w))
+    try:
+        story_reading.prepare_cached(docs)
+    finally:
+        story_reading.forget_read_articles()
+    assert sum(read) == 0

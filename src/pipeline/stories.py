@@ -27,6 +27,7 @@ from pipeline.story_reading import (
     parse_published,
     prepare_all,
     prepare_cached,
+    read_and_remember,
     read_articles,
     remember_read_articles,
 )
@@ -34,7 +35,8 @@ from pipeline.textnorm import content_hash, normalise_text
 from pipeline.translation_gloss import MIN_SHARED, agree
 
 __all__ = ["Doc", "assign_stories", "content_hash", "dedup", "forget_read_articles", "normalise_text", "outlet_family",
-           "parse_published", "ReadArticle", "read_articles", "remember_read_articles", "story_pairs"]
+           "parse_published", "ReadArticle", "read_and_remember", "read_articles", "remember_read_articles",
+           "story_pairs"]
 
 log = logging.getLogger(__name__)
 

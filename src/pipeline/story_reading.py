@@ -102,6 +102,9 @@ class Prepared:
     # rare in the collection at hand (set by `_rare_keys`)
     gloss: npt.NDArray[np.uint32] = field(default_factory=no_gloss, repr=False)
     gloss_rare: npt.NDArray[np.uint32] = field(default_factory=no_gloss, repr=False)
+    # `content_hash(doc.text or doc.title)`, the row's content hash, taken from the normalised text reading
+    # makes anyway ("" when the article could not be read)
+    digest: str = ""
 
 
 def parse_published(value: str | None) -> datetime | None:
@@ -182,11 +185,16 @@ def _read(doc: Doc) -> tuple[Prepared, str]:
         norm = " ".join(head_norm) if len(head) == len(text) else normalise_text(text)
     else:
         norm = " ".join(title_norm)
-    # the content hash of the body, without normalising it a second time
-    exact = hashlib.sha256(norm.encode("utf-8")).hexdigest() if len(norm) >= MIN_EXACT_CHARS else None
+    # the content hash of the body (of the title when there is no text, as the row's), without normalising
+    # it a second time; a text of blanks alone hashes as empty, where grouping reads its title
+    hashed = norm if text.strip() or not text else ""
+    digest = hashlib.sha256(hashed.encode("utf-8")).hexdigest()
+    exact = None
+    if len(norm) >= MIN_EXACT_CHARS:
+        exact = digest if hashed is norm else hashlib.sha256(norm.encode("utf-8")).hexdigest()
     evidence = extract_evidence(title, head, title_norm, head_norm)
     prepared = Prepared(doc, parse_published(doc.published), exact, _NO_SHINGLES, evidence,
-                         outlet_family(doc.source))
+                         outlet_family(doc.source), digest=digest)
     # ASCII text has no CJK character to count
     cjk = 0 if text.isascii() else len(_CJK_CHAR.findall(text))
     prepared.sentences = len(_SENTENCE_END.findall(text)) or (1 if text.strip() else 0)
@@ -280,6 +288,8 @@ class PreparedCache:
         """`content_hash` of the doc's text (or title), computed once per content."""
         with self.lock:
             found = self.hashes.get(key)
+            if found is None and key in self.prepared:
+                found = self.prepared[key].digest or None
         if found is None:
             found = content_hash(doc.text or doc.title or "")
             self._store(self.hashes, key, found)
@@ -326,7 +336,7 @@ def prepare_cached(docs: Iterable[Doc], workers: int = 1) -> list[Prepared]:
 # What decides an article's features: the reading code, the Unicode tables normalisation folds with, the
 # Chinese dictionary (its package version) the gloss keys come from. A kept cache made under any other is not used.
 _READING_MODULES = ("story_reading", "textnorm", "translation", "translation_gloss", "translation_lexicon", "cjk")
-_KEPT_FORMAT = 2
+_KEPT_FORMAT = 3  # 3: Prepared.digest
 
 
 @functools.cache
@@ -395,8 +405,17 @@ def read_articles(docs: Sequence[Doc]) -> list[ReadArticle]:
     out: list[ReadArticle] = []
     for doc, prepared in zip(docs, _read_serial(docs), strict=True):
         prepared.doc = replace(doc, title="", text="", story_id=None, content_hash=None)  # as the cache keeps it
-        out.append((_doc_key(doc), prepared, doc.content_hash or content_hash(doc.text or doc.title or "")))
+        digest = doc.content_hash or prepared.digest or content_hash(doc.text or doc.title or "")
+        out.append((_doc_key(doc), prepared, digest))
     return out
+
+
+def read_and_remember(docs: Sequence[Doc]) -> list[str]:
+    """Read articles where they are cleaned and keep them in this process's cache, so that the load's
+    grouping finds them read; their content hashes, which reading gives for free (the row stores them)."""
+    read = read_articles(docs)
+    remember_read_articles(read)
+    return [digest for _, _, digest in read]
 
 
 def remember_read_articles(read: Iterable[ReadArticle]) -> None:

@@ -189,3 +189,13 @@ def test_keeping_or_restoring_story_features_never_fails_a_run(tmp_path: Path) -
     cfg = settings.load().with_overrides(work_dir=str(blocker / "work"))
     assert daily.keep_story_features(cfg) == 0
     assert daily.restore_story_features(cfg) == 0
+
+
+def test_a_source_line_counts_in_words() -> None:
+    one = daily.SourceResult("xinhua-fr", requests=1, articles=1, topic_matches=1, failures=1, not_stored=1)
+    assert one.line() == "xinhua-fr: 1 request, 1 new article, 1 topic match, 1 page not stored, 1 failure"
+    many = daily.SourceResult("xinhua-fr", requests=12, articles=0, topic_matches=5, failures=0, not_stored=2)
+    assert many.line() == ("xinhua-fr: 12 requests, 0 new articles, 5 topic matches, 2 pages not stored, "
+                           "0 failures")
+    assert daily.SourceResult("xinhua-fr", error="crawl of xinhua-fr exited with status 1").line() == \
+        "xinhua-fr: FAILED — crawl of xinhua-fr exited with status 1"

@@ -46,8 +46,14 @@ class SourceResult:
         """One human-readable summary line."""
         if self.error:
             return f"{self.source_id}: FAILED — {self.error}"
-        return (f"{self.source_id}: {self.requests} requests, {self.articles} new articles, "
-                f"{self.topic_matches} topic matches, {self.not_stored} pages not stored, {self.failures} failures")
+        return (f"{self.source_id}: {counted(self.requests, 'request')}, {counted(self.articles, 'new article')}, "
+                f"{counted(self.topic_matches, 'topic match', 'topic matches')}, "
+                f"{counted(self.not_stored, 'page')} not stored, {counted(self.failures, 'failure')}")
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """"1 request", "3 requests": a count with its noun in the right number."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 # the run's crawl threads all ask for the tagger at once: one builds it, the others wait for it

@@ -86,8 +86,8 @@ class _SlowArticles(SimpleHTTPRequestHandler):
         return
 
 
-def test_a_crawl_stops_at_its_time_limit_and_keeps_what_it_fetched(tmp_path: Path) -> None:
-    root = tmp_path / "mirror"
+def _slow_mirror(root: Path) -> list[str]:
+    """The xinhua-fr test mirror with 60 more articles in its feed, served by `_SlowArticles`; their URLs."""
     source = build_mirror(root)["source"]
     articles = [art("20260110", 100 + n) for n in range(60)]
     write(root, source.feeds[0], rss([(url, f"Article {n}") for n, url in enumerate(articles)]))
@@ -95,6 +95,11 @@ def test_a_crawl_stops_at_its_time_limit_and_keeps_what_it_fetched(tmp_path: Pat
     for n, url in enumerate(articles):
         write(root, url, article_html(f"Article {n}", text))
     _SlowArticles.root = str(root)
+    return articles
+
+
+def test_a_crawl_stops_at_its_time_limit_and_keeps_what_it_fetched(tmp_path: Path) -> None:
+    articles = _slow_mirror(tmp_path / "mirror")
     out = tmp_path / "out"
     with serving(_SlowArticles, quiet_errors=True) as server:
         # 4 at a time, a second each: 60 articles take 15 s; Scrapy stops asking at 2 s and lets the
@@ -194,16 +199,8 @@ def _children(pid: int) -> dict[int, str]:
 
 
 def _start_slow_run(tmp_path: Path, server_url: str) -> tuple[subprocess.Popen[str], int]:
-    """A real `veille run` of one source whose 60 articles are answered a second each, one at a time; it is
-    returned once its crawl process runs, with that process's id."""
-    root = tmp_path / "mirror"
-    source = build_mirror(root)["source"]
-    articles = [art("20260110", 100 + n) for n in range(60)]
-    write(root, source.feeds[0], rss([(url, f"Article {n}") for n, url in enumerate(articles)]))
-    text = seed_text("seed_001_digital_china_summit.txt")
-    for n, url in enumerate(articles):
-        write(root, url, article_html(f"Article {n}", text))
-    _SlowArticles.root = str(root)
+    """A real `veille run` of one source (`_slow_mirror`, its articles fetched one at a time, a second
+    each); it is returned once its crawl process runs, with that process's id."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
     env.update({"VEILLE_DB": str(tmp_path / "w.duckdb"), "VEILLE_WORK_DIR": str(tmp_path / "work"),
                 "VEILLE_ARCHIVE_DIR": str(tmp_path / "archive"), "VEILLE_REPORTS_DIR": str(tmp_path / "reports"),
@@ -230,6 +227,7 @@ def _gone(pid: int, within: float = 10) -> bool:
 def test_a_run_whose_prefect_server_dies_stops_with_a_message_and_its_crawls(tmp_path: Path) -> None:
     """Without the watcher such a run retried its Prefect calls for ever (seen waiting for a concurrency
     slot); now it stops within seconds, says why, and leaves no crawl process behind."""
+    _slow_mirror(tmp_path / "mirror")
     with serving(_SlowArticles, quiet_errors=True) as server:
         proc, crawl = _start_slow_run(tmp_path, server.url)
         servers = [pid for pid, cmd in _children(proc.pid).items() if "uvicorn" in cmd]
@@ -247,6 +245,7 @@ def test_a_run_whose_prefect_server_dies_stops_with_a_message_and_its_crawls(tmp
 def test_ctrl_c_stops_a_run_as_interrupted_not_as_a_server_failure(tmp_path: Path) -> None:
     """Ctrl-C reaches the run's whole process group, the Prefect server included: the run ends as
     interrupted (130), and its crawl with it."""
+    _slow_mirror(tmp_path / "mirror")
     with serving(_SlowArticles, quiet_errors=True) as server:
         proc, crawl = _start_slow_run(tmp_path, server.url)
         os.killpg(proc.pid, signal.SIGINT)

@@ -80,6 +80,25 @@ def test_bad_config_exits_1(tmp_path: Path) -> None:
     assert done.returncode == 1 and "nonsense" in done.stderr
 
 
+@pytest.mark.parametrize("setting", ["db", "work_dir", "reports_dir"])
+def test_a_run_that_cannot_write_a_directory_says_which_before_it_starts(tmp_path: Path, setting: str) -> None:
+    """A directory setting under a regular file (unusable even by root): one line naming the setting,
+    status 1, and nothing started (Prefect's home is not even made)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    places = {"db": str(tmp_path / "w.duckdb"), "work_dir": str(tmp_path / "work"),
+              "reports_dir": str(tmp_path / "reports")}
+    places[setting] = str(blocker / ("w.duckdb" if setting == "db" else "sub"))
+    args = ["run", "--sources", "xinhua-fr", "--mirror", "http://127.0.0.1:9", "--db", places["db"]]
+    env = {"PATH": "/usr/bin:/bin", "VEILLE_WORK_DIR": places["work_dir"], "VEILLE_REPORTS_DIR": places["reports_dir"],
+           "VEILLE_ARCHIVE_DIR": str(tmp_path / "archive"), "PREFECT_HOME": str(tmp_path / "prefect")}
+    done = subprocess.run([VEILLE, *args], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and setting in lines[0] and "cannot be written" in lines[0], lines
+    assert not (tmp_path / "prefect").exists()
+
+
 def test_db_flag_and_env_agree(tmp_path: Path) -> None:
     db = tmp_path / "env.duckdb"
     done = subprocess.run([VEILLE, "migrate"], capture_output=True, text=True, env={"VEILLE_DB": str(db), "PATH": ""},

@@ -14,13 +14,14 @@ from pipeline.cli.common import BadInput, add_command, load_settings, parse_day
 
 def cmd_revisit(args: argparse.Namespace) -> int:
     from pipeline import sources as sources_mod
-    from pipeline.cli.run_cmds import flow_process, flow_settings
+    from pipeline.cli.run_cmds import flow_process, flow_settings, prepare_places
 
     cfg = load_settings(args, mirror=args.mirror)
     try:
         chosen = [s.id for s in sources_mod.select(args.sources or cfg.sources or None)]
     except KeyError as exc:
         raise BadInput(str(exc.args[0] if exc.args else exc)) from exc
+    prepare_places(cfg)
     server = flow_process(cfg)
     from flows.maintenance import revisit_flow
 

@@ -86,9 +86,20 @@ def flow_settings(server: TemporaryServer | None = None) -> Iterator[None]:
         yield
 
 
+def prepare_places(cfg: Settings) -> None:
+    """Make the directories a run writes to before anything starts; one that cannot be used is bad input."""
+    from pipeline import places
+
+    try:
+        places.prepare(cfg)
+    except places.PlaceError as exc:
+        raise BadInput(str(exc)) from exc
+
+
 def run_daily(cfg: Settings, args: argparse.Namespace, as_of: str | None, mirror: str | None,
               sources: str | None, backfill_days: int | None = None) -> dict[str, Any]:
     """One run of the daily flow (imports Prefect here, not at CLI start)."""
+    prepare_places(cfg)
     server = flow_process(cfg)
     from pipeline import sources as sources_mod
 

@@ -46,6 +46,15 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _fail_unanswered(out: Path, source_id: str, run_id: str, started: str) -> None:
+    """A crawl that got no response at all failed, whatever Scrapy made of it: say so in its summary."""
+    from pipeline.process import no_answer, read_summary
+
+    why = no_answer(out, read_summary(out))
+    if why is not None:
+        _write_summary_error(out, source_id, run_id, started, why)
+
+
 def _write_summary_error(out: Path, source_id: str, run_id: str, started: str, error: str) -> None:
     path = out / "summary.json"
     try:
@@ -140,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
                              f"({cfg.crawl_time_limit} s); what it did not reach is left to the next run")
     elif not (out / "summary.json").is_file():
         _write_summary_error(out, args.source, run_id, started, "crawl ended without a summary")
+    else:
+        _fail_unanswered(out, args.source, run_id, started)
     try:
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

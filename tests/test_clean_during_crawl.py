@@ -181,3 +181,46 @@ def test_the_load_reads_for_stories_none_of_what_the_crawl_cleaned(crawl: Crawl,
     assert sum(read) == 0
     assert rows["articles"] == alone["articles"]
     assert all(a["content_hash"] for a in rows["articles"])
+
+
+def test_a_site_that_never_answers_fails_its_source_and_says_why(tmp_path: Path) -> None:
+    """A real crawl against a closed loopback port (a mirror or site out of reach): every request fails,
+    the crawl's summary and the source's result say so in one line, and its failed pages are still stored."""
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on: bound, never listened, then closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cfg = settings_mod.load(environ={}).with_overrides(
+        mirror=f"http://127.0.0.1:{port}", db=str(tmp_path / "w.duckdb"), work_dir=str(tmp_path / "work"),
+        archive_dir=str(tmp_path / "archive"), download_delay=0, retry_times=0)
+    source = sources.get(SOURCE, cfg)
+    day = date.fromisoformat(MANIFEST["days"]["1"]["as_of"])
+    out = daily.run_dir(cfg, "t1", SOURCE)
+    daily.ensure_schema(cfg)
+    daily.prepare_crawl(cfg, source, out)
+    assert daily.crawl(cfg, source, out, "t1", day) == 0
+    summary = process.read_summary(out)
+    assert summary["requests"] > 0 and summary["responses_by_status"] == {}
+    assert summary["error"].startswith(f"the site did not answer: all {summary['requests']} requests failed ("), \
+        summary["error"]
+    result = daily.load(cfg, source, out, "t1", day)
+    assert result.error == summary["error"] and result.line().startswith(f"{SOURCE}: FAILED — the site did not")
+    from pipeline import warehouse
+
+    with warehouse.read(cfg.db, 30) as con:
+        status, error = con.execute("SELECT status, error FROM crawl_runs").fetchone() or (None, None)
+        failed_pages = con.execute("SELECT count(*) FROM pages WHERE failure IS NOT NULL").fetchone()
+    assert status != "ok" and error == summary["error"]
+    assert failed_pages is not None and failed_pages[0] > 0
+
+
+def test_a_site_that_answers_even_with_errors_is_not_called_silent(tmp_path: Path) -> None:
+    out = tmp_path / "crawl"
+    out.mkdir()
+    (out / "pages.jsonl").write_text(json.dumps({"url": "https://x.test/a", "failure": "http 404"}) + "\n",
+                                     encoding="utf-8")
+    assert process.no_answer(out, {"requests": 3, "responses_by_status": {"404": 3}}) is None
+    assert process.no_answer(out, {"requests": 0, "responses_by_status": {}}) is None
+    assert process.no_answer(out, {"requests": 3, "responses_by_status": {}}) == \
+        "the site did not answer: all 3 requests failed (http 404)"

@@ -66,6 +66,17 @@ def read_summary(crawl_dir: Path) -> dict[str, Any]:
         return {}
 
 
+def no_answer(crawl_dir: Path, summary: Mapping[str, Any]) -> str | None:
+    """Why a crawl whose site never answered failed (every request refused, timed out, unresolved: a site
+    or mirror out of reach), or None when at least one response came back."""
+    requests = int(summary.get("requests") or 0)
+    if requests == 0 or summary.get("responses_by_status"):
+        return None
+    reasons = Counter(str(p["failure"]) for p in read_pages(crawl_dir) if p.get("failure"))
+    reason = reasons.most_common(1)[0][0] if reasons else "no response"
+    return f"the site did not answer: all {requests} requests failed ({reason})"
+
+
 def page_id(run_id: str, url: str) -> str:
     """Row id of one fetch: the run and the original URL."""
     return hashlib.sha256(f"{run_id}\n{url}".encode()).hexdigest()[:20]

@@ -125,3 +125,15 @@ def test_warehouse_problems_are_errors(tmp_path: Path) -> None:
     assert stale.returncode == 1 and "schema version 1" in stale.stdout and "veille migrate" in stale.stdout
     missing = doctor("--db", str(tmp_path / "none.duckdb"), "--mirror", _dead_mirror())
     assert missing.returncode == 0 and "does not exist yet" in missing.stdout
+
+
+def test_a_directory_that_cannot_be_written_is_an_error_and_nothing_is_made(db: Path, tmp_path: Path) -> None:
+    _migrated(db)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    done = doctor("--db", str(db), "--mirror", _dead_mirror(), VEILLE_WORK_DIR=str(blocker / "work"),
+                  VEILLE_REPORTS_DIR=str(tmp_path / "new" / "reports"))
+    assert done.returncode == 1
+    errors = [line for line in done.stdout.splitlines() if line.startswith("ERROR   directories:")]
+    assert len(errors) == 1 and "work_dir" in errors[0] and "is a file, not a directory" in errors[0], errors
+    assert not (tmp_path / "new").exists()  # doctor looks, it does not make

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
-from pipeline import logs, topics, warehouse
+from pipeline import logs, places, topics, warehouse
 from pipeline import sources as sources_mod
 from pipeline.settings import Settings
 from pipeline.warehouse.migrations import available
@@ -122,6 +122,16 @@ def check_configuration(cfg: Settings) -> list[Check]:
     return found
 
 
+def check_directories(cfg: Settings) -> list[Check]:
+    """The directories a run writes to: each must be, or be makeable as, a writable directory."""
+    problems = places.unusable(cfg)
+    if not problems:
+        return [Check("directories", "ok", "the warehouse's directory, work_dir, archive_dir, reports_dir and "
+                      "prefect_home can be written")]
+    return [Check("directories", "error", f"{setting} {why}", f"set {setting} to a directory you can write")
+            for setting, why in problems.items()]
+
+
 def check_prefect() -> Check:
     """The Prefect API, when one is configured (ephemeral mode needs none)."""
     api = os.environ.get("PREFECT_API_URL", "")
@@ -145,6 +155,7 @@ def run_checks(cfg: Settings) -> list[Check]:
     if cfg.topics_model and not Path(cfg.topics_model).is_file():
         found.append(Check("topics", "error", f"topics_model {cfg.topics_model} does not exist",
                            "train one with `veille topics train`, or set topics_model to \"\""))
+    found += check_directories(cfg)
     found += check_warehouse(cfg)
     found += check_sources(cfg)
     found.append(check_prefect())

@@ -1,4 +1,5 @@
-"""The directories a run writes to, made and tried before it starts.
+"""The directories a run writes to, made and tried before it starts (and looked at, without making
+anything, by `veille doctor`).
 
 A directory that cannot be made or written (a typo in a setting, a read-only disk, a parent that is a
 file) would otherwise fail a task deep in the run, after its retries, under a library's traceback; named
@@ -50,3 +51,21 @@ def prepare(cfg: Settings) -> None:
                 else f"VEILLE_{setting.upper()}"
             raise PlaceError(f"{what} cannot be written: {why}; set {setting} (or {variable}) "
                              f"to a directory you can write")
+
+
+def unusable(cfg: Settings) -> dict[str, str]:
+    """Without making anything: each setting whose directory a run could not make or write, and why.
+
+    A path that does not exist yet is judged by its nearest existing parent. Permission bits are what is
+    read, so root is told yes where a read-only mount would still refuse (`prepare` finds that out).
+    """
+    found: dict[str, str] = {}
+    for setting, path in run_places(cfg).items():
+        probe = path
+        while not probe.exists() and probe.parent != probe:
+            probe = probe.parent
+        if not probe.is_dir():
+            found[setting] = f"{path}: {probe} is a file, not a directory"
+        elif not os.access(probe, os.W_OK | os.X_OK):
+            found[setting] = f"{path}: {probe} is not writable"
+    return found

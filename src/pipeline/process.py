@@ -283,13 +283,16 @@ def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None,
     batch.counts["articles"] = len(articles)
 
     summary = read_summary(crawl_dir)
+    # a crawl that got no answer at all failed, even when Scrapy ended it without an error
+    silent = no_answer(crawl_dir, summary)
+    error = summary.get("error") or silent or (None if summary else "crawl left no summary")
     batch.add("crawl_runs", {
         "id": crawl_run_id, "run_id": run_id, "source_id": source.id, "as_of": as_of,
         "started": summary.get("started"), "finished": summary.get("finished") or datetime.now(UTC).isoformat(),
-        "status": "ok" if summary and not summary.get("error") else ("failed" if not summary else "partial"),
+        "status": "ok" if not error else ("failed" if not summary or silent else "partial"),
         "requests": summary.get("requests", 0),
         "responses_by_status": json.dumps(summary.get("responses_by_status", {})),
         "new_articles": len(articles), "failures": summary.get("failures", batch.counts["failures"]),
-        "bytes": summary.get("bytes", 0), "error": summary.get("error") or (None if summary else "crawl left no summary"),
+        "bytes": summary.get("bytes", 0), "error": error,
     })
     return batch

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline import crawl_watch, logs, stories, story_reading, topics, warehouse
 from pipeline import sources as sources_mod
-from pipeline.process import PageCleaner, build_batch, no_answer, read_summary
+from pipeline.process import PageCleaner, build_batch
 from pipeline.seen import write_seen
 from pipeline.settings import Settings
 from pipeline.sources import Source
@@ -198,8 +198,8 @@ def load(cfg: Settings, source: Source, out: Path, run_id: str, day: date) -> So
     with warehouse.write(cfg.db, cfg.write_wait, checkpoint=False) as con:
         warehouse.merge_batch(con, batch.rows)
     summary: dict[str, Any] = batch.rows.get("crawl_runs", [{}])[0]
-    # a site that never answered is a failed source (its failed pages are still recorded above)
-    unanswered = no_answer(out, read_summary(out))
+    # a crawl that failed outright (its site never answered, say) fails the source; its pages are recorded
+    failed = summary.get("error") if summary.get("status") == "failed" else None
     return SourceResult(source.id, requests=int(summary.get("requests") or 0), articles=batch.counts["articles"],
                         topic_matches=batch.counts["topic_matches"], failures=int(summary.get("failures") or 0),
-                        not_stored=batch.counts["not_stored"], error=unanswered)
+                        not_stored=batch.counts["not_stored"], error=failed)

@@ -65,3 +65,52 @@ def test_serve_registers_the_scheduled_deployments(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The live child processes of `pid`, with their command lines."""
+    out: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="utf-8").rpartition(")")[2].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                out[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def test_serve_stops_with_a_message_when_its_prefect_server_dies(tmp_path: Path) -> None:
+    """Serving with no server would retry for ever: once the deployments are up, the local server is killed,
+    and `veille serve` ends with status 1 and says why (a service manager can then start it again)."""
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VEILLE_", "PREFECT_API"))}
+    env.update({"PREFECT_HOME": str(tmp_path / "prefect"), "VEILLE_DB": str(tmp_path / "w.duckdb"),
+                "PREFECT_UI_ENABLED": "false"})
+    proc = subprocess.Popen([VEILLE, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        names: set[str] = set()
+        while time.monotonic() < deadline and "daily" not in names:
+            assert proc.poll() is None
+            try:
+                names = {d["name"] for d in _post(api + "/deployments/filter", {"limit": 20})}
+            except OSError:
+                pass
+            time.sleep(1)
+        assert "daily" in names
+        servers = [pid for pid, cmd in _children(proc.pid).items() if "server start" in cmd]
+        assert len(servers) == 1
+        os.killpg(servers[0], signal.SIGKILL)  # the server runs in a session of its own
+        killed = time.monotonic()
+        _, err = proc.communicate(timeout=120)
+        took = time.monotonic() - killed
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 1, err[-3000:]
+    assert "veille: the local Prefect server exited (status -9): veille serve stops" in err
+    assert took < 60, took

@@ -34,9 +34,44 @@ def _healthy(api: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def watch_server(proc_of: Callable[[], subprocess.Popen[bytes] | None], api_of: Callable[[], str],
+                 stopping: threading.Event, on_gone: Callable[[str], object], every: float = WATCH_SECONDS,
+                 health_every: float = HEALTH_EVERY_SECONDS, unresponsive: float = UNRESPONSIVE_SECONDS
+                 ) -> threading.Thread:
+    """Call `on_gone(what happened)` from a daemon thread should the server process exit, or its API answer
+    no health check for `unresponsive` seconds, before `stopping` is set (by whoever stops it on purpose).
+
+    Without its server a run does not fail: Prefect's client retries every call, and a task waiting for a
+    concurrency slot asks for it again and again, for ever.
+    """
+    def look() -> None:
+        answered = asked = time.monotonic()
+        while not stopping.wait(every):
+            proc = proc_of()
+            code = None if proc is None else proc.poll()
+            now = time.monotonic()
+            if code is None and now - asked >= health_every:
+                asked = now
+                if _healthy(api_of(), timeout=min(10.0, health_every)):
+                    answered = time.monotonic()
+            if stopping.is_set():
+                return
+            if code is not None:
+                on_gone(f"exited (status {code})")
+                return
+            if now - answered > unresponsive:
+                on_gone(f"has not answered for {now - answered:.0f} s")
+                return
+
+    thread = threading.Thread(target=look, name="veille-prefect-server-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 @contextmanager
-def local_server(port: int) -> Iterator[str]:
-    """The API URL of the configured server, or of one started on 127.0.0.1:port for the duration."""
+def local_server(port: int, on_gone: Callable[[str], object] | None = None) -> Iterator[str]:
+    """The API URL of the configured server, or of one started on 127.0.0.1:port for the duration (given
+    `on_gone`, that one is watched: see `watch_server`)."""
     configured = os.environ.get("PREFECT_API_URL")
     if configured:
         yield configured.rstrip("/")
@@ -45,6 +80,7 @@ def local_server(port: int) -> Iterator[str]:
     prefect = str(Path(sys.executable).parent / "prefect")
     proc = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    stopping = threading.Event()
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not _healthy(api):
@@ -54,8 +90,11 @@ def local_server(port: int) -> Iterator[str]:
                 raise TimeoutError(f"prefect server did not answer on {api} within {START_TIMEOUT:.0f}s")
             time.sleep(0.5)
         os.environ["PREFECT_API_URL"] = api
+        if on_gone is not None:
+            watch_server(lambda: proc, lambda: api, stopping, on_gone)
         yield api
     finally:
+        stopping.set()  # stopped on purpose from here on
         os.environ.pop("PREFECT_API_URL", None)
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -135,36 +174,11 @@ class TemporaryServer:
 
     def watch(self, on_gone: Callable[[str], object], every: float = WATCH_SECONDS,
               health_every: float = HEALTH_EVERY_SECONDS, unresponsive: float = UNRESPONSIVE_SECONDS) -> None:
-        """Call `on_gone(what happened)` from a daemon thread should the server exit, or answer no health
-        check for `unresponsive` seconds, before `stop` is called.
-
-        Without its server a run does not fail: Prefect's client retries every call, and a task waiting for
-        a concurrency slot asks for it again and again, for ever. Once per server; later calls do nothing.
-        """
-        if self._watcher is not None:
-            return
-
-        def look() -> None:
-            answered = asked = time.monotonic()
-            while not self._stopping.wait(every):
-                proc = self.proc
-                code = None if proc is None else proc.poll()
-                now = time.monotonic()
-                if code is None and now - asked >= health_every:
-                    asked = now
-                    if _healthy(self.api, timeout=min(10.0, health_every)):
-                        answered = time.monotonic()
-                if self._stopping.is_set():
-                    return
-                if code is not None:
-                    on_gone(f"exited (status {code})")
-                    return
-                if now - answered > unresponsive:
-                    on_gone(f"has not answered for {now - answered:.0f} s")
-                    return
-
-        self._watcher = threading.Thread(target=look, name="veille-prefect-server-watch", daemon=True)
-        self._watcher.start()
+        """`watch_server` on this server (it may be relaunched on another port before `ready` returns); once
+        per server, later calls do nothing."""
+        if self._watcher is None:
+            self._watcher = watch_server(lambda: self.proc, lambda: self.api, self._stopping, on_gone, every,
+                                         health_every, unresponsive)
 
     def stop(self) -> None:
         self._stopping.set()  # before the server goes: its end is not the watcher's business any more

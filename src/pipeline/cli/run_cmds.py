@@ -160,19 +160,46 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# How long `veille serve` may take to shut down once its Prefect server is gone (Prefect's shutdown asks
+# the dead API to pause the schedules) before it is ended all the same.
+SERVE_SHUTDOWN_SECONDS = 30.0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import _thread
+    import time
+
+    from pipeline import exitguard
     from pipeline.prefect_server import local_server, set_concurrency_limit
 
     cfg = load_settings(args)
     prefect_environment(cfg)
-    with local_server(args.port) as api:
-        print(f"Prefect API: {api}", flush=True)
-        if not set_concurrency_limit(api, "veille-warehouse", 1):
-            print("veille: warning: could not set the one-writer limit (tag veille-warehouse) on the Prefect "
-                  "server; set it with `prefect concurrency-limit create veille-warehouse 1`", file=sys.stderr)
-        from flows.serve import serve_all
+    gone: list[str] = []
 
-        serve_all(cfg, getattr(args, "config", None))
+    def server_gone(what: str) -> None:
+        # from the watcher thread: serving without a server would retry for ever, so serve stops (a
+        # service manager can start it again) the way Ctrl-C stops it, or is ended if that takes too long
+        gone.append(f"veille: the local Prefect server {what}: veille serve stops (start it again; a service "
+                    "manager can do that)")
+        _thread.interrupt_main()
+        time.sleep(SERVE_SHUTDOWN_SECONDS)  # a process that left in time takes this thread with it
+        exitguard.leave(1, f"{gone[0]}; its shutdown took over {SERVE_SHUTDOWN_SECONDS:.0f} s")
+
+    try:
+        with local_server(args.port, on_gone=server_gone) as api:
+            print(f"Prefect API: {api}", flush=True)
+            if not set_concurrency_limit(api, "veille-warehouse", 1):
+                print("veille: warning: could not set the one-writer limit (tag veille-warehouse) on the Prefect "
+                      "server; set it with `prefect concurrency-limit create veille-warehouse 1`", file=sys.stderr)
+            from flows.serve import serve_all
+
+            serve_all(cfg, getattr(args, "config", None))  # returns on Ctrl-C (KeyboardInterrupt)
+    except KeyboardInterrupt:
+        if not gone:
+            raise
+    if gone:
+        print(gone[0], file=sys.stderr)
+        return 1
     return 0
 
 

@@ -48,7 +48,7 @@ def _fail(message: str) -> int:
 
 def _fail_unanswered(out: Path, source_id: str, run_id: str, started: str) -> None:
     """A crawl that got no response at all failed, whatever Scrapy made of it: say so in its summary."""
-    from pipeline.process import no_answer, read_summary
+    from pipeline.crawl_output import no_answer, read_summary
 
     why = no_answer(out, read_summary(out))
     if why is not None:

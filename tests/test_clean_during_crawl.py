@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import daily, process, sources
+from pipeline import crawl_output, daily, process, sources
 from pipeline import settings as settings_mod
 from pipeline.mirror import serve_mirror
 from pipeline.settings import Settings
@@ -64,7 +64,7 @@ def _copy(crawl: Crawl, dest: Path) -> Path:
 
 
 def test_every_article_page_was_cleaned_during_the_crawl(crawl: Crawl) -> None:
-    pages = [p for p in process.read_pages(crawl.out) if process.is_article_page(p)]
+    pages = [p for p in crawl_output.read_pages(crawl.out) if process.is_article_page(p)]
     cleaned = process.read_cleaned(crawl.out)
     assert len(pages) >= 3, "the demo mirror gives this source several articles"
     assert {process.page_key(p) for p in pages} == set(cleaned)
@@ -153,34 +153,24 @@ def test_the_crawl_tags_its_articles_for_the_load(crawl: Crawl, monkeypatch: pyt
     assert sum(computed) == len(batch.rows["articles"])
 
 
-def test_the_load_reads_for_stories_none_of_what_the_crawl_cleaned(crawl: Crawl, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """The cleaning during the crawl reads its articles for story grouping (in the process that loads them);
-    the load then reads none of them again, and gets the same rows as a load that read them itself."""
-    from pipeline import story_reading
+def test_the_load_reads_each_article_once_for_its_hash_and_its_story(crawl: Crawl,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crawl's cleaning leaves the content hash to the load, whose reading for story grouping gives it:
+    each article is read once, and the hash is the one `content_hash` gives."""
+    from pipeline import story_reading, textnorm
 
-    copy = _copy(crawl, tmp_path / "copy")
-    (copy / process.CLEANED_FILE).unlink()
     story_reading.forget_read_articles()
-    alone = _batch(crawl, copy).rows  # cleaned and read by the load itself
-    story_reading.forget_read_articles()
-    again = _copy(crawl, tmp_path / "again")
-    (again / process.CLEANED_FILE).unlink()
-    cleaner = process.PageCleaner(again, crawl.source, crawl.cfg.language_seed)
+    read: list[str] = []
+    real = story_reading._read
+    monkeypatch.setattr(story_reading, "_read", lambda doc: read.append(doc.id) or real(doc))
     try:
-        assert cleaner.step() >= 3
-    finally:
-        cleaner.close()
-    read: list[int] = []
-    real = story_reading._read_many
-    monkeypatch.setattr(story_reading, "_read_many", lambda ds, w: read.append(len(ds)) or real(ds, w))
-    try:
-        rows = _batch(crawl, again).rows
+        rows = _batch(crawl).rows
     finally:
         story_reading.forget_read_articles()
-    assert sum(read) == 0
-    assert rows["articles"] == alone["articles"]
-    assert all(a["content_hash"] for a in rows["articles"])
+    assert rows["articles"] and sorted(read) == sorted(a["id"] for a in rows["articles"])
+    assert all(a["content_hash"] == textnorm.content_hash(a["text"]) for a in rows["articles"])
+    cleaned = [article for article, _ in process.read_cleaned(crawl.out).values() if article is not None]
+    assert cleaned and all(a["content_hash"] is None for a in cleaned)
 
 
 def test_a_site_that_never_answers_fails_its_source_and_says_why(tmp_path: Path) -> None:
@@ -200,7 +190,7 @@ def test_a_site_that_never_answers_fails_its_source_and_says_why(tmp_path: Path)
     daily.ensure_schema(cfg)
     daily.prepare_crawl(cfg, source, out)
     assert daily.crawl(cfg, source, out, "t1", day) == 0
-    summary = process.read_summary(out)
+    summary = crawl_output.read_summary(out)
     assert summary["requests"] > 0 and summary["responses_by_status"] == {}
     assert summary["error"].startswith(f"the site did not answer: all {summary['requests']} requests failed ("), \
         summary["error"]
@@ -220,7 +210,28 @@ def test_a_site_that_answers_even_with_errors_is_not_called_silent(tmp_path: Pat
     out.mkdir()
     (out / "pages.jsonl").write_text(json.dumps({"url": "https://x.test/a", "failure": "http 404"}) + "\n",
                                      encoding="utf-8")
-    assert process.no_answer(out, {"requests": 3, "responses_by_status": {"404": 3}}) is None
-    assert process.no_answer(out, {"requests": 0, "responses_by_status": {}}) is None
-    assert process.no_answer(out, {"requests": 3, "responses_by_status": {}}) == \
+    assert crawl_output.no_answer(out, {"requests": 3, "responses_by_status": {"404": 3}}) is None
+    assert crawl_output.no_answer(out, {"requests": 0, "responses_by_status": {}}) is None
+    assert crawl_output.no_answer(out, {"requests": 3, "responses_by_status": {}}) == \
         "the site did not answer: all 3 requests failed (http 404)"
+
+
+def test_a_crawl_process_judges_its_answers_without_the_cleaning_stack(tmp_path: Path) -> None:
+    """What a crawl process does at its end stays light: Trafilatura, Lingua and numpy loaded there cost
+    15 MB in every crawl process of a run at once."""
+    import subprocess
+    import sys
+
+    (tmp_path / "summary.json").write_text(json.dumps({"requests": 2, "responses_by_status": {}}), encoding="utf-8")
+    (tmp_path / "pages.jsonl").write_text(json.dumps({"url": "https://x.test/", "failure": "dns lookup failed"})
+                                          + "\n", encoding="utf-8")
+    code = ("import json, sys; from pathlib import Path; import spiders.crawl as c; "
+            f"c._fail_unanswered(Path({str(tmp_path)!r}), 'xinhua-fr', 'r1', 'now'); "
+            "print(json.dumps(sorted(m for m in ('trafilatura', 'lingua', 'numpy', 'pipeline.process') "
+            "if m in sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == []
+    summary = crawl_output.read_summary(tmp_path)
+    assert summary["error"] == "the site did not answer: all 2 requests failed (dns lookup failed)"

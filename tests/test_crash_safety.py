@@ -21,8 +21,9 @@ import pytest
 
 from pipeline import warehouse
 from pipeline.archive import iter_records, read_record
+from pipeline.crawl_output import read_pages
 from pipeline.mirror import MirrorServer, serve_mirror
-from pipeline.process import build_batch, read_pages
+from pipeline.process import build_batch
 from pipeline.sources import get as get_source
 from pipeline.topics import Tagger, load_rules
 from pipeline.warehouse.connection import holder_path

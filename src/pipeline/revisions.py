@@ -26,8 +26,9 @@ import duckdb
 
 from pipeline import crawl_watch, warehouse
 from pipeline import sources as sources_mod
+from pipeline.crawl_output import read_pages, read_summary
 from pipeline.daily import tagger
-from pipeline.process import clean_page, page_row, read_pages, read_summary
+from pipeline.process import clean_page, page_row
 from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.stories import content_hash

@@ -411,8 +411,8 @@ def read_articles(docs: Sequence[Doc]) -> list[ReadArticle]:
 
 
 def read_and_remember(docs: Sequence[Doc]) -> list[str]:
-    """Read articles where they are cleaned and keep them in this process's cache, so that the load's
-    grouping finds them read; their content hashes, which reading gives for free (the row stores them)."""
+    """Read articles and keep them in this process's cache, where the grouping that follows finds them read;
+    their content hashes, which reading gives for free (the row stores them)."""
     read = read_articles(docs)
     remember_read_articles(read)
     return [digest for _, _, digest in read]

@@ -68,3 +68,16 @@ def run_veille(args: list[str], env: dict[str, str], timeout: float) -> subproce
     proc = start_veille(args, env)
     out, err = finish_veille(proc, timeout)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def child_processes(pid: int) -> dict[int, str]:
+    """The live child processes of `pid`, with their command lines (from /proc)."""
+    out: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="utf-8").rpartition(")")[2].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                out[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return out

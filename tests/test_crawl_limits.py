@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import crawl_watch
-from tests.conftest import finish_veille, start_veille
+from tests.conftest import child_processes, finish_veille, start_veille
 from tests.loopback import serving
 from tests.test_crawl import REPO, art, article_html, build_mirror, pages, rss, run_crawl, seed_text, write
 
@@ -185,19 +185,6 @@ def test_a_process_that_exits_is_not_held_by_the_guard() -> None:
     assert done.returncode == 0 and done.stderr == "" and time.monotonic() - start < 25
 
 
-def _children(pid: int) -> dict[int, str]:
-    """The live child processes of `pid`, with their command lines."""
-    out: dict[int, str] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text(encoding="utf-8").rpartition(")")[2].split()
-            if int(fields[1]) == pid and fields[0] != "Z":
-                out[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, ValueError, IndexError):
-            continue  # gone meanwhile
-    return out
-
-
 def _start_slow_run(tmp_path: Path, server_url: str) -> tuple[subprocess.Popen[str], int]:
     """A real `veille run` of one source (`_slow_mirror`, its articles fetched one at a time, a second
     each); it is returned once its crawl process runs, with that process's id."""
@@ -209,7 +196,7 @@ def _start_slow_run(tmp_path: Path, server_url: str) -> tuple[subprocess.Popen[s
     proc = start_veille(["run", "--mirror", server_url, "--sources", "xinhua-fr", "--as-of", "2026-01-10"], env)
     deadline = time.monotonic() + 300
     while proc.poll() is None and time.monotonic() < deadline:
-        crawls = [pid for pid, cmd in _children(proc.pid).items() if "spiders.crawl" in cmd]
+        crawls = [pid for pid, cmd in child_processes(proc.pid).items() if "spiders.crawl" in cmd]
         if crawls:
             return proc, crawls[0]
         time.sleep(0.2)
@@ -230,7 +217,7 @@ def test_a_run_whose_prefect_server_dies_stops_with_a_message_and_its_crawls(tmp
     _slow_mirror(tmp_path / "mirror")
     with serving(_SlowArticles, quiet_errors=True) as server:
         proc, crawl = _start_slow_run(tmp_path, server.url)
-        servers = [pid for pid, cmd in _children(proc.pid).items() if "uvicorn" in cmd]
+        servers = [pid for pid, cmd in child_processes(proc.pid).items() if "uvicorn" in cmd]
         assert len(servers) == 1
         os.kill(servers[0], signal.SIGKILL)
         killed = time.monotonic()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import VEILLE
+from tests.conftest import VEILLE, child_processes
 
 pytestmark = pytest.mark.slow
 
@@ -67,19 +67,6 @@ def test_serve_registers_the_scheduled_deployments(tmp_path: Path) -> None:
             proc.wait()
 
 
-def _children(pid: int) -> dict[int, str]:
-    """The live child processes of `pid`, with their command lines."""
-    out: dict[int, str] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text(encoding="utf-8").rpartition(")")[2].split()
-            if int(fields[1]) == pid and fields[0] != "Z":
-                out[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, ValueError, IndexError):
-            continue
-    return out
-
-
 def test_serve_stops_with_a_message_when_its_prefect_server_dies(tmp_path: Path) -> None:
     """Serving with no server would retry for ever: once the deployments are up, the local server is killed,
     and `veille serve` ends with status 1 and says why (a service manager can then start it again)."""
@@ -101,7 +88,7 @@ def test_serve_stops_with_a_message_when_its_prefect_server_dies(tmp_path: Path)
                 pass
             time.sleep(1)
         assert "daily" in names
-        servers = [pid for pid, cmd in _children(proc.pid).items() if "server start" in cmd]
+        servers = [pid for pid, cmd in child_processes(proc.pid).items() if "server start" in cmd]
         assert len(servers) == 1
         os.killpg(servers[0], signal.SIGKILL)  # the server runs in a session of its own
         killed = time.monotonic()

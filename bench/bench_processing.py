@@ -125,14 +125,15 @@ def process_page(page: Page, clock: dict[str, float] | None = None) -> dict[str,
         "topics": [{"topic": m.topic, "rules_version": _rules.version, "score": round(m.score, 4),
                     "evidence": m.evidence, "spans": m.spans} for m in topics]}
     if clock is not None:
-        for stage, spent in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2), strict=False):
+        for stage, spent in zip(("extract", "language", "topics"), (t1 - t0, t2 - t1, t3 - t2), strict=True):
             clock[stage] += spent
     return row
 
 
 def read_rows(rows: list[dict[str, Any] | None]) -> list[stories.ReadArticle]:
-    """The cleaned pages' articles read for story grouping, together as a run's cleaning reads a batch
-    (`pipeline.process.read_for_stories`); each row takes its content hash from its reading."""
+    """The cleaned pages' articles read for story grouping in one batch, as a run's load reads them
+    (`pipeline.process.read_for_stories`, which keeps them where this returns them); each row takes its
+    content hash from its reading."""
     kept = [r for r in rows if r is not None]
     read = stories.read_articles([_doc(r) for r in kept])
     for row, (_, _, digest) in zip(kept, read, strict=True):

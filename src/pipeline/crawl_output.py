@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger("pipeline.process")
+log = logging.getLogger(__name__)
 
 
 def read_pages(crawl_dir: Path) -> Iterator[dict[str, Any]]:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline import crawl_watch, logs, stories, story_reading, topics, warehouse
 from pipeline import sources as sources_mod
+from pipeline.output import counted
 from pipeline.process import PageCleaner, build_batch
 from pipeline.seen import write_seen
 from pipeline.settings import Settings
@@ -49,11 +50,6 @@ class SourceResult:
         return (f"{self.source_id}: {counted(self.requests, 'request')}, {counted(self.articles, 'new article')}, "
                 f"{counted(self.topic_matches, 'topic match', 'topic matches')}, "
                 f"{counted(self.not_stored, 'page')} not stored, {counted(self.failures, 'failure')}")
-
-
-def counted(n: int, one: str, many: str | None = None) -> str:
-    """"1 request", "3 requests": a count with its noun in the right number."""
-    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 # the run's crawl threads all ask for the tagger at once: one builds it, the others wait for it

@@ -3,7 +3,8 @@
 Prefect's queue services flush their logs and events to the API at interpreter exit without a time limit.
 By the time a flow command returns, its rows are committed and its result printed, so a flush that never
 ends must not hold the process (nor whatever schedules it) forever. `leave` is the same way out for a run
-that cannot go on (its Prefect server is gone): what must not outlive the process is stopped first.
+that cannot go on (its Prefect server is gone): what must not outlive the process is stopped first, and
+`interrupted` tells a server that Ctrl-C stopped from one that died.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Rendering query results as a table, CSV or JSON lines."""
+"""Rendering query results as a table, CSV or JSON lines, and counts in words for summary lines."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 FORMATS = ("table", "csv", "json")
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """"1 request", "3 requests": a count with its noun in the right number."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _plain(value: Any) -> Any:
@@ -56,5 +61,5 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> s
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    lines.append(f"({counted(len(rows), 'row')})")
     return "\n".join(lines) + "\n"

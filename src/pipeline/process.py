@@ -77,7 +77,7 @@ def story_doc(article: Mapping[str, Any]) -> stories.Doc:
 
 def read_for_stories(articles: Sequence[dict[str, Any]]) -> None:
     """Read article rows for story grouping, in one batch, and keep what reading found in this process,
-    where the grouping that follows looks first; each row without a content hash takes it from its reading.
+    where the grouping that follows looks first; each row takes its content hash from its reading.
 
     Reading normalises the text the content hash is made of, so the hash costs nothing more than the
     reading grouping needs anyway. A batch reads faster than one article at a time.
@@ -85,8 +85,7 @@ def read_for_stories(articles: Sequence[dict[str, Any]]) -> None:
     if not articles:
         return
     for article, digest in zip(articles, stories.read_and_remember([story_doc(a) for a in articles]), strict=True):
-        if not article.get("content_hash"):
-            article["content_hash"] = digest
+        article["content_hash"] = digest
 
 
 def clean_page(page: dict[str, Any], source: Source, seed: int, hashed: bool = True
@@ -170,7 +169,7 @@ class PageCleaner:
             return 0
         end = chunk.rfind(b"\n") + 1  # a line being written is left for the next step
         self._offset += end
-        cleaned: list[tuple[dict[str, Any], dict[str, Any] | None, str | None]] = []
+        done = 0
         for line in chunk[:end].splitlines():
             try:
                 page = json.loads(line)
@@ -178,21 +177,20 @@ class PageCleaner:
                 continue  # build_batch reports it
             if not isinstance(page, dict) or "url" not in page or not is_article_page(page):
                 continue
+            # the content hash is left to the load, whose reading for story grouping gives it once the
+            # crawls are over (read here, the features of every article cleaned so far sat beside every
+            # live crawl process: +60 MB on a 5,000-article run's peak)
             article, reason = clean_page(page, self.source, self.seed, hashed=False)
             if reason is not None and reason.startswith(_UNREADABLE):
                 continue  # the load tries again
-            cleaned.append((page, article, reason))
-        # the content hash is left to the load, which reads the articles for story grouping (and so hashes
-        # them) when the crawls are over: read here, 5,000 articles' features were held beside every crawl
-        # process, +110 MB on the run's peak
-        for page, article, reason in cleaned:
             if article is not None and self.tagger is not None:
                 # the answer stays in the tagger, where build_batch's identical call finds it
                 self.tagger.tag(article["title"] or "", article["text"], article["language"])
             self._out.write(json.dumps({"key": page_key(page), "article": article, "reason": reason},
                                        ensure_ascii=False) + "\n")
+            done += 1
         self._out.flush()
-        return len(cleaned)
+        return done
 
 
 def read_cleaned(crawl_dir: Path) -> dict[str, tuple[dict[str, Any] | None, str | None]]:

@@ -31,6 +31,43 @@ HELPED = (f"helper processes read part of the articles when {PARALLEL_MIN:,} or 
 TIMEOUT_S = 3600.0
 
 
+def cleaning_rows(trafilatura: dict[str, Any], cleaned: dict[str, Any]) -> list[Row]:
+    """Clean + language alone: its cost against Trafilatura alone, with and without the sources' hints, the
+    speed-up of worker processes, and the memory of each process."""
+    pages = cleaned["pages"]
+    base_s = trafilatura["trafilatura"]["seconds"]
+    base_rate = pages / base_s
+    rows: list[Row] = []
+    for key, name, note in (
+            ("one", "clean + language, 1 process",
+             "bytes decoded, cleaned with each source's hints (body selector: Trafilatura's fallback comparison "
+             "is skipped), title, date, authors, article check, language with the source's as prior"),
+            ("unhinted", "clean + language, 1 process, sources' hints ignored",
+             "the same with no hints, as for an outlet declared without any: Trafilatura's full comparison "
+             "runs on every page")):
+        if key not in cleaned:
+            continue
+        seconds = cleaned[key]["seconds"]
+        overhead = seconds / base_s - 1
+        rows.append(Row("cleaning", name, pages / seconds, "articles/s", "trafilatura alone", base_rate,
+                        base_s / seconds, goal=f"extra cost <= {OVERHEAD_GOAL:.0%} (is {overhead:+.0%})",
+                        met=overhead <= OVERHEAD_GOAL, note=f"{note}; {cleaned[key]['articles']} articles"))
+    many = cleaned.get("many")
+    if many:
+        speedup = cleaned["one"]["seconds"] / many["seconds"]
+        rows.append(Row("cleaning", f"clean + language, {many['workers']} processes", pages / many["seconds"],
+                        "articles/s", "clean + language, 1 process", pages / cleaned["one"]["seconds"], speedup,
+                        goal=f"speed-up >= {SPEEDUP_GOAL}x", met=speedup >= SPEEDUP_GOAL,
+                        note=(f"{many['workers']} warmed worker processes, {many['chunksize']} pages a task, the "
+                              f"cleaned fields sent back to the main process")))
+        workers = ", ".join(f"{mb:.0f}" for mb in many["worker_peak_mb"])
+        rows.append(Row("memory", "peak RSS, clean + language (main process)", cleaned["one"]["peak_mb"], "MiB",
+                        "trafilatura-only child", trafilatura["rss"]["self_mb"],
+                        cleaned["one"]["peak_mb"] / trafilatura["rss"]["self_mb"],
+                        note=f"both hold the {pages} generated pages; each worker's own peak: {workers} MiB"))
+    return rows
+
+
 def processing_rows(trafilatura: dict[str, Any], pipeline: dict[str, Any]) -> list[Row]:
     """Throughput, overhead over Trafilatura, multi-process speed-up and peak memory."""
     pages = pipeline["pages"]
@@ -248,6 +285,8 @@ def main() -> int:
             raw["pipeline"] = run_child("bench_processing.py", ["--phase", "pipeline", "--workers",
                                                                 str(args.workers), *common], TIMEOUT_S)
             rows += processing_rows(raw["trafilatura"], raw["pipeline"])
+            raw["cleaning"] = run_child("process.py", ["--workers", str(args.workers), *common], TIMEOUT_S)
+            rows += cleaning_rows(raw["trafilatura"], raw["cleaning"])
         except (RuntimeError, OSError, ValueError, KeyError) as exc:
             missing.append(f"processing: {exc}")
     else:

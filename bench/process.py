@@ -1,0 +1,142 @@
+"""Cleaning speed: the page bytes decoded, cleaned and their language detected, against Trafilatura alone.
+
+The same generated pages as bench/bench_processing.py (same count, data and
+seed, so its `--phase trafilatura` figure is the baseline of the same run):
+each page's UTF-8 bytes go through `encoding.decode_html`, `cleaning.extract`
+with its source's hints and `language.detect` with the source's language as
+prior, which is what a run's cleaning does before topics and story grouping.
+First in this process alone; then once more ignoring the sources' cleaning
+hints (an outlet declared without any: no body selector, so Trafilatura's
+full comparison with its fallbacks runs on every page); then with
+`--workers` warmed worker processes (fresh interpreters from a fork server)
+that send each page's cleaned fields back to this one, as a cleaning pool
+would. Peak RSS of this process and of each worker is reported.
+
+    .venv/bin/python bench/process.py [--articles 10000] [--workers 2] [--shared /work/shared] [--skip-unhinted]
+
+The last stdout line is a JSON object (bench/run.py reads it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import sys
+import time
+from pathlib import Path
+from threading import BrokenBarrierError
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_processing import generate_pages  # noqa: E402  (sibling bench module)
+from common import DEFAULT_SHARED, emit, peak_rss_mb  # noqa: E402
+
+from pipeline import cleaning, encoding, language  # noqa: E402
+from pipeline.sources import Source, all_sources  # noqa: E402
+
+Page = tuple[str, str, bytes]   # (source id, url, page bytes as fetched)
+Cleaned = tuple[str, str, str | None, str, float] | None   # title, text, published, language, confidence
+
+_sources: dict[str, Source] = {}
+
+
+def clean(page: Page, hinted: bool = True) -> Cleaned:
+    """One page decoded, cleaned and its language detected; None when it is not a usable article.
+
+    `hinted=False` ignores the source's cleaning hints, as for an outlet declared without any.
+    """
+    if not _sources:
+        _sources.update({s.id: s for s in all_sources()})
+    source = _sources[page[0]]
+    html, _ = encoding.decode_html(page[2])
+    found = cleaning.extract(html, url=page[1], hints=source.hints if hinted else None)
+    if not found.is_article or not found.text.strip():
+        return None
+    title = found.title or ""
+    lang, confidence = language.detect(found.text, title=title, prior=source.language, html_lang=found.html_lang,
+                                       seed=0)
+    return title, found.text, found.published, lang, confidence
+
+
+def _peak_kb() -> int:
+    """This process's peak resident set (VmHWM), in kB; 0 where /proc has no such line."""
+    try:
+        with open("/proc/self/status", encoding="utf-8") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _clean_chunk(pages: list[Page]) -> tuple[list[Cleaned], int, int]:
+    """A worker's task: its pages cleaned, with its pid and peak RSS so far."""
+    return [clean(page) for page in pages], os.getpid(), _peak_kb()
+
+
+def _worker_init(warm: list[Page], barrier: Any) -> None:
+    # language models and compiled patterns load on first use: before the clock starts, as in a run
+    for page in warm:
+        clean(page)
+    try:
+        barrier.wait(timeout=600)
+    except BrokenBarrierError:
+        pass
+
+
+def run_one(pages: list[Page], hinted: bool = True) -> dict[str, Any]:
+    """Every page cleaned in this process."""
+    for page in pages[:5]:
+        clean(page, hinted)
+    start = time.perf_counter()
+    kept = sum(1 for page in pages if clean(page, hinted) is not None)
+    return {"seconds": time.perf_counter() - start, "articles": kept}
+
+
+def run_many(pages: list[Page], workers: int, chunksize: int) -> dict[str, Any]:
+    """Every page cleaned by `workers` warmed processes, the cleaned fields sent back to this one."""
+    ctx = mp.get_context("forkserver")
+    barrier = ctx.Barrier(workers + 1)
+    peaks: dict[int, int] = {}
+    kept = 0
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(pages[:5], barrier)) as pool:
+        barrier.wait(timeout=600)
+        start = time.perf_counter()
+        tasks = [pages[k:k + chunksize] for k in range(0, len(pages), chunksize)]
+        for cleaned, pid, peak in pool.imap(_clean_chunk, tasks):
+            kept += sum(1 for c in cleaned if c is not None)
+            peaks[pid] = max(peaks.get(pid, 0), peak)
+        seconds = time.perf_counter() - start
+    return {"workers": workers, "chunksize": chunksize, "seconds": seconds, "articles": kept,
+            "worker_peak_mb": [round(kb / 1024, 1) for kb in sorted(peaks.values(), reverse=True)]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, default=10_000)
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding SIB-200 and the seeds")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--chunksize", type=int, default=32, help="pages per worker task")
+    ap.add_argument("--seed", type=int, default=7, help="the page draw (bench_processing.py's default)")
+    ap.add_argument("--skip-unhinted", action="store_true", help="skip the pass that ignores the sources' hints")
+    args = ap.parse_args()
+    if args.articles < 1 or args.workers < 1:
+        ap.error("--articles and --workers must be positive")
+    pages = [(source, url, html.encode("utf-8")) for source, url, html in
+             generate_pages(args.articles, args.shared, args.seed)]
+    result: dict[str, Any] = {"phase": "clean", "pages": len(pages), "one": run_one(pages)}
+    result["one"]["peak_mb"] = peak_rss_mb()["self_mb"]
+    if not args.skip_unhinted:
+        result["unhinted"] = run_one(pages, hinted=False)
+    if args.workers > 1:
+        result["many"] = run_many(pages, args.workers, args.chunksize)
+    result["rss"] = peak_rss_mb()
+    emit(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -153,6 +153,50 @@ def test_the_watcher_tells_of_a_server_that_stops_answering_not_of_one_stopped(t
     assert not told
 
 
+def test_a_run_on_a_configured_server_is_told_when_it_stops_answering(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real Prefect server given as PREFECT_API_URL (so not the run's own): while a flow's settings are in
+    force, the run is told once it has stopped answering; a URL that never answered is not watched."""
+    import threading
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from pipeline import prefect_server
+    from pipeline.cli import run_cmds
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    for name, seconds in (("WATCH_SECONDS", 0.1), ("HEALTH_EVERY_SECONDS", 0.5), ("UNRESPONSIVE_SECONDS", 3.0)):
+        monkeypatch.setattr(prefect_server, name, seconds)
+    told: list[str] = []
+    heard = threading.Event()
+
+    def server_gone(what: str, server: str) -> None:  # the real one ends the process
+        told.append(f"{server} {what}")
+        heard.set()
+
+    monkeypatch.setattr(run_cmds, "_server_gone", server_gone)
+    elsewhere = prefect_server.TemporaryServer()
+    try:
+        api = elsewhere.ready()
+        monkeypatch.delenv("PREFECT_API_URL")  # the run below is given it as a configured server
+        with temporary_settings(updates={PREFECT_API_URL: api}), run_cmds.flow_settings():
+            time.sleep(1.5)
+            assert not told  # answering: nothing to say
+            assert elsewhere.proc is not None
+            elsewhere.proc.kill()
+            assert heard.wait(30)
+    finally:
+        elsewhere.stop()
+    assert len(told) == 1 and told[0].startswith(f"the Prefect server at {api} has not answered for "), told
+
+    told.clear()
+    with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{_free_port()}/api"}), \
+            run_cmds.flow_settings():
+        time.sleep(4.0)  # past the 3 s a watched server may stay silent
+    assert not told
+
+
 def test_a_configured_prefect_api_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.prefect_server import api_configured
 

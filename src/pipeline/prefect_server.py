@@ -68,6 +68,21 @@ def watch_server(proc_of: Callable[[], subprocess.Popen[bytes] | None], api_of: 
     return thread
 
 
+def watch_configured(api: str, stopping: threading.Event, on_gone: Callable[[str], object]) -> threading.Thread:
+    """`watch_server` on a server veille did not start (PREFECT_API_URL), by its health checks alone: there
+    is no process here to look at. Watched only if it answers a first health check: an API that does not
+    serve `/health` to an unauthenticated caller (a hosted one) would otherwise be taken for gone."""
+    def first_look() -> None:
+        if _healthy(api, timeout=10.0) and not stopping.is_set():
+            watch_server(lambda: None, lambda: api, stopping, on_gone, WATCH_SECONDS, HEALTH_EVERY_SECONDS,
+                         UNRESPONSIVE_SECONDS)
+
+    # from a thread: a slow first answer must not hold up the run
+    thread = threading.Thread(target=first_look, name="veille-prefect-server-first-look", daemon=True)
+    thread.start()
+    return thread
+
+
 @contextmanager
 def local_server(port: int, on_gone: Callable[[str], object] | None = None) -> Iterator[str]:
     """The API URL of the configured server, or of one started on 127.0.0.1:port for the duration (given

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -50,16 +52,17 @@ def flow_process(cfg: Settings) -> TemporaryServer | None:
     return server
 
 
-def _server_gone(what: str) -> None:
-    """The temporary Prefect server is gone mid-run (`what` happened): the run cannot go on, so it ends now
-    (the exit guard's cleanups stop the server, should it still be there, and the crawls), and says so."""
+def _server_gone(what: str, server: str = "the temporary Prefect server") -> None:
+    """The run's Prefect server is gone mid-run (`what` happened): the run cannot go on, so it ends now
+    (the exit guard's cleanups stop the server, should it be this process's and still there, and the
+    crawls), and says so."""
     from pipeline import exitguard
 
     if exitguard.interrupted():  # Ctrl-C reached the server too; without it Prefect would retry for ever
         exitguard.leave(130, "veille: interrupted. What was loaded is kept; run the command again to finish.")
-    exitguard.leave(1, f"veille: the temporary Prefect server {what} during the run, and the run "
-                       "cannot go on without it: stopping. What was loaded is kept; run the command again to "
-                       "finish (it fetches only what is not stored yet).")
+    exitguard.leave(1, f"veille: {server} {what} during the run, and the run cannot go on without it: "
+                       "stopping. What was loaded is kept; run the command again to finish (it fetches only "
+                       "what is not stored yet).")
 
 
 @contextmanager
@@ -72,8 +75,19 @@ def flow_settings(server: TemporaryServer | None = None) -> Iterator[None]:
         temporary_settings,
     )
 
-    if server is None and get_current_settings().api.url:
-        yield  # a real server: heartbeats let it mark a run whose process died as crashed
+    from pipeline.prefect_server import watch_configured
+
+    configured = get_current_settings().api.url
+    if server is None and configured:
+        # a real server: heartbeats let it mark a run whose process died as crashed. Should it go away,
+        # Prefect's client would wait for it for ever: it is watched, as a temporary one is
+        stopping = threading.Event()
+        watch_configured(configured.rstrip("/"), stopping,
+                         functools.partial(_server_gone, server=f"the Prefect server at {configured}"))
+        try:
+            yield
+        finally:
+            stopping.set()  # the flow run is over: what becomes of the server is no longer this run's business
         return
     # A temporary server (ours or the one Prefect starts) lives and dies with this process: nobody
     # reads the heartbeats. And the engine waits for its heartbeat thread, which sleeps a second at

@@ -156,7 +156,8 @@ def test_the_watcher_tells_of_a_server_that_stops_answering_not_of_one_stopped(t
 def test_a_run_on_a_configured_server_is_told_when_it_stops_answering(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """A real Prefect server given as PREFECT_API_URL (so not the run's own): while a flow's settings are in
-    force, the run is told once it has stopped answering; a URL that never answered is not watched."""
+    force, the run is told once the server, killed, has refused connections for the time allowed; a URL
+    that never answered is not watched."""
     import threading
 
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -166,7 +167,8 @@ def test_a_run_on_a_configured_server_is_told_when_it_stops_answering(tmp_path: 
 
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    for name, seconds in (("WATCH_SECONDS", 0.1), ("HEALTH_EVERY_SECONDS", 0.5), ("UNRESPONSIVE_SECONDS", 3.0)):
+    for name, seconds in (("WATCH_SECONDS", 0.1), ("HEALTH_EVERY_SECONDS", 0.5), ("UNRESPONSIVE_SECONDS", 3.0),
+                          ("REFUSED_SECONDS", 1.0)):
         monkeypatch.setattr(prefect_server, name, seconds)
     told: list[str] = []
     heard = threading.Event()
@@ -188,7 +190,8 @@ def test_a_run_on_a_configured_server_is_told_when_it_stops_answering(tmp_path: 
             assert heard.wait(30)
     finally:
         elsewhere.stop()
-    assert len(told) == 1 and told[0].startswith(f"the Prefect server at {api} has not answered for "), told
+    assert len(told) == 1 and told[0].startswith(f"the Prefect server at {api} has refused every connection for "), \
+        told
 
     told.clear()
     with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{_free_port()}/api"}), \

@@ -24,40 +24,60 @@ START_TIMEOUT = 120.0
 WATCH_SECONDS = 1.0
 HEALTH_EVERY_SECONDS = 15.0
 UNRESPONSIVE_SECONDS = 300.0
+# A configured server has no process here to watch; one refusing every connection for this long is down
+# (a restart takes seconds), so the run stops before Prefect's own failures fill its log (a killed server
+# made a run fail after 274 s, with tracebacks).
+REFUSED_SECONDS = 60.0
+
+
+def _health(api: str, timeout: float = 2.0) -> str:
+    """"ok", "refused" (nothing listens there) or "silent" (no answer in time, or not a healthy one)."""
+    try:
+        with urllib.request.urlopen(api + "/health", timeout=timeout) as response:  # noqa: S310 (loopback)
+            return "ok" if response.status == 200 else "silent"
+    except urllib.error.URLError as exc:
+        return "refused" if isinstance(exc.reason, ConnectionRefusedError) else "silent"
+    except ConnectionRefusedError:
+        return "refused"
+    except OSError:
+        return "silent"
 
 
 def _healthy(api: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(api + "/health", timeout=timeout) as response:  # noqa: S310 (loopback)
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
+    return _health(api, timeout) == "ok"
 
 
 def watch_server(proc_of: Callable[[], subprocess.Popen[bytes] | None], api_of: Callable[[], str],
                  stopping: threading.Event, on_gone: Callable[[str], object], every: float = WATCH_SECONDS,
-                 health_every: float = HEALTH_EVERY_SECONDS, unresponsive: float = UNRESPONSIVE_SECONDS
-                 ) -> threading.Thread:
-    """Call `on_gone(what happened)` from a daemon thread should the server process exit, or its API answer
-    no health check for `unresponsive` seconds, before `stopping` is set (by whoever stops it on purpose).
+                 health_every: float = HEALTH_EVERY_SECONDS, unresponsive: float = UNRESPONSIVE_SECONDS,
+                 refused_for: float | None = None) -> threading.Thread:
+    """Call `on_gone(what happened)` from a daemon thread should the server process exit, its API answer
+    no health check for `unresponsive` seconds, or (given `refused_for`) refuse every connection for that
+    long, before `stopping` is set (by whoever stops it on purpose).
 
-    Without its server a run does not fail: Prefect's client retries every call, and a task waiting for a
-    concurrency slot asks for it again and again, for ever.
+    Without its server a run may never fail: Prefect's client retries its calls, and a task waiting for a
+    concurrency slot asks for it again and again.
     """
     def look() -> None:
         answered = asked = time.monotonic()
+        refused_since: float | None = None
         while not stopping.wait(every):
             proc = proc_of()
             code = None if proc is None else proc.poll()
             now = time.monotonic()
             if code is None and now - asked >= health_every:
                 asked = now
-                if _healthy(api_of(), timeout=min(10.0, health_every)):
+                health = _health(api_of(), timeout=min(10.0, health_every))
+                if health == "ok":
                     answered = time.monotonic()
+                refused_since = (refused_since or now) if health == "refused" else None
             if stopping.is_set():
                 return
             if code is not None:
                 on_gone(f"exited (status {code})")
+                return
+            if refused_for is not None and refused_since is not None and now - refused_since >= refused_for:
+                on_gone(f"has refused every connection for {now - refused_since:.0f} s")
                 return
             if now - answered > unresponsive:
                 on_gone(f"has not answered for {now - answered:.0f} s")
@@ -70,12 +90,12 @@ def watch_server(proc_of: Callable[[], subprocess.Popen[bytes] | None], api_of: 
 
 def watch_configured(api: str, stopping: threading.Event, on_gone: Callable[[str], object]) -> threading.Thread:
     """`watch_server` on a server veille did not start (PREFECT_API_URL), by its health checks alone: there
-    is no process here to look at. Watched only if it answers a first health check: an API that does not
+    is no process here to look at, so refusing connections for REFUSED_SECONDS counts as gone. Watched only if it answers a first health check: an API that does not
     serve `/health` to an unauthenticated caller (a hosted one) would otherwise be taken for gone."""
     def first_look() -> None:
         if _healthy(api, timeout=10.0) and not stopping.is_set():
             watch_server(lambda: None, lambda: api, stopping, on_gone, WATCH_SECONDS, HEALTH_EVERY_SECONDS,
-                         UNRESPONSIVE_SECONDS)
+                         UNRESPONSIVE_SECONDS, REFUSED_SECONDS)
 
     # from a thread: a slow first answer must not hold up the run
     thread = threading.Thread(target=first_look, name="veille-prefect-server-first-look", daemon=True)

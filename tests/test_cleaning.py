@@ -208,6 +208,19 @@ def test_error_and_challenge_pages() -> None:
     assert not got.is_article and "challenge-page" in got.flags
 
 
+def test_challenge_and_error_words_are_found_whatever_their_case() -> None:
+    from pipeline.hints import has_challenge_words
+
+    for text in ("JUST A MOMENT...", "Please Enable JavaScript to continue", "Are You A Robot?",
+                 "NOUS RESPECTONS VOTRE VIE PRIVÉE", "Accept All Cookies", "请输入验证码"):
+        assert has_challenge_words(text), text
+    assert not has_challenge_words("Le président a rencontré mardi son homologue brésilien à Beijing.")
+    for title in ("PAGE NOT FOUND", "Erreur", "СТРАНИЦА НЕ НАЙДЕНА"):
+        page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>Retour</p></body></html>"
+        got = extract(page)
+        assert not got.is_article and "error-page" in got.flags, title
+
+
 def test_a_brief_quoting_consent_words_is_an_article_when_the_page_says_it_is_one() -> None:
     brief = ("<p>La Commission européenne propose de simplifier les bandeaux qui demandent aux internautes "
              "d'« accept all cookies » sur chaque site.</p><p>Les éditeurs de presse ont jusqu'à juin pour "

@@ -24,9 +24,9 @@ from trafilatura.settings import Extractor
 
 from pipeline import titles, trimming
 from pipeline.encoding import decode_html, maybe_gunzip
-from pipeline.hints import CHALLENGE_WORDS as CHALLENGE_WORDS  # re-exported: part of cleaning's interface
 from pipeline.hints import SHORT_PAGE_TEXT as SHORT_PAGE_TEXT
 from pipeline.hints import CleaningHints as CleaningHints
+from pipeline.hints import has_challenge_words
 from pipeline.titles import strip_title as strip_title  # re-exported: part of cleaning's interface
 
 log = logging.getLogger(__name__)
@@ -558,10 +558,11 @@ def _embedded_body(tree: Any, ld: list[dict[str, Any]]) -> tuple[str, str]:
 
 # ---------------------------------------------------------------- is this an article?
 
+# searched in lower-cased text, as hints.has_challenge_words is, and for the same reason
 _ERROR_WORDS = re.compile(
     r"\b(not found|page not found|introuvable|n'existe plus|error|erreur|forbidden|access denied|"
     r"service unavailable|service indisponible|bad gateway|gateway time-?out|"
-    r"страница не найдена|ошибка)\b|页面不存在|找不到|出错|错误页面|页面未找到|您访问的页面", re.I)
+    r"страница не найдена|ошибка)\b|页面不存在|找不到|出错|错误页面|页面未找到|您访问的页面")
 # a status code alone is weak evidence: "il a marqué 403 buts" is a headline, "404" on a bare page is not.
 # Followed by a lower-case word it counts something ("503 migrants secourus", "500 morts"): not a code.
 _ERROR_CODES = re.compile(r"\b(404|403|410|500|502|503)\b(?!\s*[a-zà-ÿа-яё])")
@@ -604,7 +605,7 @@ def _non_article_reason(tree: Any, title: str | None, text: str, stated_article:
     longest = max((len(line) for line in text.splitlines()), default=0)
     # error words in the heading, over a short text with no paragraph of prose: news headlines use
     # them too ("L'erreur du gouvernement", "Le suspect reste introuvable") above a short brief
-    if len(text) < SHORT_PAGE_TEXT and longest < 200 and _ERROR_WORDS.search(head):
+    if len(text) < SHORT_PAGE_TEXT and longest < 200 and _ERROR_WORDS.search(head.lower()):
         return "error-page"
     # a code in a short heading ("404", "Erreur 500") names an error page even above a list of suggested
     # links, but not above a paragraph of prose: "500 morts" is a headline
@@ -612,8 +613,8 @@ def _non_article_reason(tree: Any, title: str | None, text: str, stated_article:
         return "error-page"
     # challenge or consent words in the heading, or in a short text on a page that does not say it is an
     # article: a brief on cookie banners or CAPTCHAs quotes them too
-    if len(text) < SHORT_PAGE_TEXT and (CHALLENGE_WORDS.search(head) or (
-            not stated_article and CHALLENGE_WORDS.search(text[:SHORT_PAGE_TEXT]))):
+    if len(text) < SHORT_PAGE_TEXT and (has_challenge_words(head) or (
+            not stated_article and has_challenge_words(text[:SHORT_PAGE_TEXT]))):
         return "challenge-page"
     # listings: a page mostly of link text whose extracted text is link text too (or next to nothing),
     # with no long run of prose. The extracted text decides: on a news site most of an article page's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.hints import CHALLENGE_WORDS, SHORT_PAGE_TEXT  # how cleaning tells such pages
+from pipeline.hints import SHORT_PAGE_TEXT, has_challenge_words  # how cleaning tells such pages
 from pipeline.sources.model import Source
 
 CHALLENGE_REASON = "challenge page"
@@ -27,7 +27,7 @@ def challenge_reason(headers: dict[str, str], body: bytes) -> str | None:
     if _MARKERS.search(head):
         return CHALLENGE_REASON
     text = b" ".join(_TAG.sub(b" ", _SCRIPT.sub(b" ", head)).split()).decode("utf-8", "replace")
-    if len(text) < SHORT_PAGE_TEXT and CHALLENGE_WORDS.search(text):
+    if len(text) < SHORT_PAGE_TEXT and has_challenge_words(text):
         return CHALLENGE_REASON
     return None
 

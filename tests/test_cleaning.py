@@ -178,6 +178,22 @@ def test_date_order_without_url() -> None:
     assert extract(_article()).date_source in {"htmldate", "none"}
 
 
+def test_the_date_guess_leaves_the_page_tree_as_it_was() -> None:
+    # the tree goes on to the article checks after the guess, and is no longer copied for it: htmldate
+    # must copy what it prunes (scripts, styles, navigation), as its version pinned here does
+    from lxml import etree
+
+    from pipeline.cleaning import _guess_date, _parse
+
+    page = ("<html><head><script>var t = 1;</script><style>p {}</style></head><body><nav><a href='/'>Accueil</a>"
+            "</nav><article><h1>Titre</h1><p>Publié le 12 mars 2025, à Beijing.</p>"
+            "<footer>© 2025</footer></article></body></html>")
+    tree = _parse(page)
+    before = etree.tostring(tree)
+    assert _guess_date(tree, "https://example.org/titre.html") == "2025-03-12"
+    assert etree.tostring(tree) == before
+
+
 def test_listing_fragment_is_not_an_article() -> None:
     listing = "<html><body><ul>" + "".join(
         f'<li><a href="/politics/2026100{i}/{i:032x}/c.html">粮食大省秋收忙第{i}条新闻标题</a> <span>2026-10-0{i}</span></li>'

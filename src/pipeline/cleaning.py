@@ -400,11 +400,10 @@ def _published(tree: Any, url: str, meta: dict[str, str], ld: list[dict[str, Any
 def _guess_date(tree: Any, url: str) -> str | None:
     try:
         import htmldate
-        # htmldate may prune what it reads: hand it a copy, the tree is still needed
         # the same search plain Trafilatura runs (extensive): a guess no better than its own would
-        # put veille below the baseline on pages that state nothing
-        found = htmldate.find_date(copy.deepcopy(tree), url=url or None, original_date=True,
-                                   extensive_search=True)
+        # put veille below the baseline on pages that state nothing. htmldate prunes a copy of a tree it
+        # is handed (it copies it itself): the tree, still needed here, is left as it was
+        found = htmldate.find_date(tree, url=url or None, original_date=True, extensive_search=True)
     except Exception:  # noqa: BLE001 - a date guess is optional; a failure leaves the date empty
         found = None
     return str(found) if found else None

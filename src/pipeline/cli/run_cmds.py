@@ -77,8 +77,8 @@ def flow_settings(server: TemporaryServer | None = None) -> Iterator[None]:
 
     from pipeline.prefect_server import watch_configured
 
-    configured = get_current_settings().api.url
-    if server is None and configured:
+    configured = get_current_settings().api.url if server is None else None
+    if configured:
         # a real server: heartbeats let it mark a run whose process died as crashed. Should it go away,
         # Prefect's client would wait for it for ever: it is watched, as a temporary one is
         stopping = threading.Event()

@@ -50,7 +50,7 @@ def cleaning_rows(trafilatura: dict[str, Any], cleaned: dict[str, Any]) -> list[
         seconds = cleaned[key]["seconds"]
         overhead = seconds / base_s - 1
         rows.append(Row("cleaning", name, pages / seconds, "articles/s", "trafilatura alone", base_rate,
-                        base_s / seconds, goal=f"extra cost <= {OVERHEAD_GOAL:.0%} (is {overhead:+.0%})",
+                        base_s / seconds, goal=f"extra cost <= {OVERHEAD_GOAL:.0%} (is {overhead:+.1%})",
                         met=overhead <= OVERHEAD_GOAL, note=f"{note}; {cleaned[key]['articles']} articles"))
     real = cleaned.get("real")
     if real:
@@ -58,7 +58,7 @@ def cleaning_rows(trafilatura: dict[str, Any], cleaned: dict[str, Any]) -> list[
         rows.append(Row("cleaning", f"clean + language, {real['pages']} real pages of other sites, 1 process",
                         real["pages"] / real["seconds"], "articles/s", "trafilatura alone, same pages",
                         real["pages"] / real["trafilatura_seconds"], real["trafilatura_seconds"] / real["seconds"],
-                        goal=f"extra cost <= {OVERHEAD_GOAL:.0%} (is {overhead:+.0%})", met=overhead <= OVERHEAD_GOAL,
+                        goal=f"extra cost <= {OVERHEAD_GOAL:.0%} (is {overhead:+.1%})", met=overhead <= OVERHEAD_GOAL,
                         note=(f"the pages of data/extraction (fundus, Readability, Trafilatura's, the outlets'), "
                               f"hints for the {real['hinted']} of declared outlets only; no language prior; the "
                               f"fastest of {real['rounds']} alternating rounds each")))
@@ -70,11 +70,12 @@ def cleaning_rows(trafilatura: dict[str, Any], cleaned: dict[str, Any]) -> list[
                         goal=f"speed-up >= {SPEEDUP_GOAL}x", met=speedup >= SPEEDUP_GOAL,
                         note=(f"{many['workers']} warmed worker processes, {many['chunksize']} pages a task, the "
                               f"cleaned fields sent back to the main process")))
-        workers = ", ".join(f"{mb:.0f}" for mb in many["worker_peak_mb"])
-        rows.append(Row("memory", "peak RSS, clean + language (main process)", cleaned["one"]["peak_mb"], "MiB",
-                        "trafilatura-only child", trafilatura["rss"]["self_mb"],
-                        cleaned["one"]["peak_mb"] / trafilatura["rss"]["self_mb"],
-                        note=f"both hold the {pages} generated pages; each worker's own peak: {workers} MiB"))
+    workers = ", ".join(f"{mb:.0f}" for mb in many["worker_peak_mb"]) if many else ""
+    rows.append(Row("memory", "peak RSS, clean + language (main process)", cleaned["one"]["peak_mb"], "MiB",
+                    "trafilatura-only child", trafilatura["rss"]["self_mb"],
+                    cleaned["one"]["peak_mb"] / trafilatura["rss"]["self_mb"],
+                    note=(f"both hold the {pages} generated pages"
+                          + (f"; each worker's own peak: {workers} MiB" if workers else ""))))
     return rows
 
 

@@ -181,7 +181,9 @@ def test_a_run_on_a_configured_server_is_told_when_it_stops_answering(tmp_path: 
     elsewhere = prefect_server.TemporaryServer()
     try:
         api = elsewhere.ready()
-        monkeypatch.delenv("PREFECT_API_URL")  # the run below is given it as a configured server
+        # the run below is given it as a configured server. Not through monkeypatch: its teardown would
+        # put the URL of this server, stopped by then, back into the environment of the later tests
+        os.environ.pop("PREFECT_API_URL", None)
         with temporary_settings(updates={PREFECT_API_URL: api}), run_cmds.flow_settings():
             time.sleep(1.5)
             assert not told  # answering: nothing to say

@@ -70,7 +70,10 @@ def watch_server(proc_of: Callable[[], subprocess.Popen[bytes] | None], api_of: 
                 health = _health(api_of(), timeout=min(10.0, health_every))
                 if health == "ok":
                     answered = time.monotonic()
-                refused_since = (refused_since or now) if health == "refused" else None
+                if health != "refused":
+                    refused_since = None
+                elif refused_since is None:
+                    refused_since = now
             if stopping.is_set():
                 return
             if code is not None:
@@ -90,8 +93,9 @@ def watch_server(proc_of: Callable[[], subprocess.Popen[bytes] | None], api_of: 
 
 def watch_configured(api: str, stopping: threading.Event, on_gone: Callable[[str], object]) -> threading.Thread:
     """`watch_server` on a server veille did not start (PREFECT_API_URL), by its health checks alone: there
-    is no process here to look at, so refusing connections for REFUSED_SECONDS counts as gone. Watched only if it answers a first health check: an API that does not
-    serve `/health` to an unauthenticated caller (a hosted one) would otherwise be taken for gone."""
+    is no process here to look at, so refusing connections for REFUSED_SECONDS counts as gone. Watched
+    only if it answers a first health check: an API that does not serve `/health` to an unauthenticated
+    caller (a hosted one) would otherwise be taken for gone."""
     def first_look() -> None:
         if _healthy(api, timeout=10.0) and not stopping.is_set():
             watch_server(lambda: None, lambda: api, stopping, on_gone, WATCH_SECONDS, HEALTH_EVERY_SECONDS,

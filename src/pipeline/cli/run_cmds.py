@@ -80,7 +80,8 @@ def flow_settings(server: TemporaryServer | None = None) -> Iterator[None]:
     configured = get_current_settings().api.url if server is None else None
     if configured:
         # a real server: heartbeats let it mark a run whose process died as crashed. Should it go away,
-        # Prefect's client would wait for it for ever: it is watched, as a temporary one is
+        # Prefect's client retries for minutes (a killed one failed a run after 274 s, in tracebacks) or
+        # waits on a frozen one: it is watched, as a temporary one is
         stopping = threading.Event()
         watch_configured(configured.rstrip("/"), stopping,
                          functools.partial(_server_gone, server=f"the Prefect server at {configured}"))

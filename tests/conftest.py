@@ -19,6 +19,29 @@ FIXTURES = ROOT / "tests" / "fixtures"
 VEILLE = str(Path(sys.executable).parent / "veille")
 
 
+_API_BEFORE = pytest.StashKey[str | None]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_API_BEFORE] = os.environ.get("PREFECT_API_URL")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A test leaves PREFECT_API_URL as it found it once its fixtures (monkeypatch's undo included) are torn
+    down: a later test's `veille` would otherwise take the URL of a server stopped by then for a
+    configured one, and fail far from the cause."""
+    yield
+    before, after = item.stash.get(_API_BEFORE, None), os.environ.get("PREFECT_API_URL")
+    if after != before:
+        if before is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = before
+        raise AssertionError(f"{item.nodeid} left PREFECT_API_URL={after!r} (it was {before!r})")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No VEILLE_* variable or ./veille.toml leaks into a test; Prefect stays project-local."""

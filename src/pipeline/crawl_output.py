@@ -40,12 +40,17 @@ def read_summary(crawl_dir: Path) -> dict[str, Any]:
         return {}
 
 
+def unanswered(summary: Mapping[str, Any]) -> bool:
+    """Whether the crawl sent requests and got not one response back (a site or mirror out of reach)."""
+    return int(summary.get("requests") or 0) > 0 and not summary.get("responses_by_status")
+
+
 def no_answer(crawl_dir: Path, summary: Mapping[str, Any]) -> str | None:
-    """Why a crawl whose site never answered failed (every request refused, timed out, unresolved: a site
-    or mirror out of reach), or None when at least one response came back."""
-    requests = int(summary.get("requests") or 0)
-    if requests == 0 or summary.get("responses_by_status"):
+    """Why a crawl whose site never answered failed (every request refused, timed out, unresolved: the
+    most common failure of its pages), or None when at least one response came back."""
+    if not unanswered(summary):
         return None
+    requests = int(summary["requests"])
     reasons = Counter(str(p["failure"]) for p in read_pages(crawl_dir) if p.get("failure"))
     reason = reasons.most_common(1)[0][0] if reasons else "no response"
     return f"the site did not answer: all {requests} requests failed ({reason})"

@@ -35,10 +35,8 @@ def _health(api: str, timeout: float = 2.0) -> str:
     try:
         with urllib.request.urlopen(api + "/health", timeout=timeout) as response:  # noqa: S310 (loopback)
             return "ok" if response.status == 200 else "silent"
-    except urllib.error.URLError as exc:
+    except urllib.error.URLError as exc:  # urlopen wraps a failed connection in it
         return "refused" if isinstance(exc.reason, ConnectionRefusedError) else "silent"
-    except ConnectionRefusedError:
-        return "refused"
     except OSError:
         return "silent"
 
@@ -50,15 +48,18 @@ def _healthy(api: str, timeout: float = 2.0) -> bool:
 def watch_server(proc_of: Callable[[], subprocess.Popen[bytes] | None], api_of: Callable[[], str],
                  stopping: threading.Event, on_gone: Callable[[str], object], every: float = WATCH_SECONDS,
                  health_every: float = HEALTH_EVERY_SECONDS, unresponsive: float = UNRESPONSIVE_SECONDS,
-                 refused_for: float | None = None) -> threading.Thread:
+                 refused_for: float | None = None, first_answer: bool = False) -> threading.Thread:
     """Call `on_gone(what happened)` from a daemon thread should the server process exit, its API answer
     no health check for `unresponsive` seconds, or (given `refused_for`) refuse every connection for that
-    long, before `stopping` is set (by whoever stops it on purpose).
+    long, before `stopping` is set (by whoever stops it on purpose). With `first_answer`, the server is
+    watched only if it answers a first health check (from the thread: a slow answer holds nothing up).
 
     Without its server a run may never fail: Prefect's client retries its calls, and a task waiting for a
     concurrency slot asks for it again and again.
     """
     def look() -> None:
+        if first_answer and not _healthy(api_of(), timeout=10.0):
+            return
         answered = asked = time.monotonic()
         refused_since: float | None = None
         while not stopping.wait(every):
@@ -96,15 +97,8 @@ def watch_configured(api: str, stopping: threading.Event, on_gone: Callable[[str
     is no process here to look at, so refusing connections for REFUSED_SECONDS counts as gone. Watched
     only if it answers a first health check: an API that does not serve `/health` to an unauthenticated
     caller (a hosted one) would otherwise be taken for gone."""
-    def first_look() -> None:
-        if _healthy(api, timeout=10.0) and not stopping.is_set():
-            watch_server(lambda: None, lambda: api, stopping, on_gone, WATCH_SECONDS, HEALTH_EVERY_SECONDS,
-                         UNRESPONSIVE_SECONDS, REFUSED_SECONDS)
-
-    # from a thread: a slow first answer must not hold up the run
-    thread = threading.Thread(target=first_look, name="veille-prefect-server-first-look", daemon=True)
-    thread.start()
-    return thread
+    return watch_server(lambda: None, lambda: api, stopping, on_gone, WATCH_SECONDS, HEALTH_EVERY_SECONDS,
+                        UNRESPONSIVE_SECONDS, REFUSED_SECONDS, first_answer=True)
 
 
 @contextmanager

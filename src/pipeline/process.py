@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import archive, cleaning, encoding, language, stories
-from pipeline.crawl_output import no_answer, read_pages, read_summary
+from pipeline.crawl_output import no_answer, read_pages, read_summary, unanswered
 from pipeline.sources import Source
 from pipeline.topics import Tagger
 from pipeline.urls import article_id, canonical_url
@@ -247,9 +247,11 @@ def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None,
     batch.counts["articles"] = len(articles)
 
     summary = read_summary(crawl_dir)
-    # a crawl that got no answer at all failed, even when Scrapy ended it without an error
-    silent = no_answer(crawl_dir, summary)
-    error = summary.get("error") or silent or (None if summary else "crawl left no summary")
+    # a crawl that got no answer at all failed, even when Scrapy ended it without an error (the crawl
+    # process wrote why into its summary; the pages are read for it only when that is missing)
+    silent = unanswered(summary)
+    error = (summary.get("error") or (no_answer(crawl_dir, summary) if silent else None)
+             or (None if summary else "crawl left no summary"))
     batch.add("crawl_runs", {
         "id": crawl_run_id, "run_id": run_id, "source_id": source.id, "as_of": as_of,
         "started": summary.get("started"), "finished": summary.get("finished") or datetime.now(UTC).isoformat(),

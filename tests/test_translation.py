@@ -57,6 +57,24 @@ def test_chinese_words_are_glossed_to_english_keys(cedict: None) -> None:
     assert len(keys & gloss.latin_keys(normalise_words(EN))) >= 8
 
 
+def test_chinese_text_is_segmented_longest_dictionary_word_first(cedict: None) -> None:
+    dictionary = gloss._cedict()
+
+    def reference(run: str) -> list[str]:
+        # every size from the longest headword down, at every position: what the lookup table must shortcut
+        words, i = [], 0
+        while i < len(run) - 1:
+            size = next((n for n in range(min(gloss.MAX_WORD, len(run) - i), 1, -1) if run[i:i + n] in dictionary), 0)
+            if size:
+                words.append(run[i:i + size])
+            i += size or 1
+        return words
+
+    runs = gloss._CJK_RUN.findall(ZH)
+    assert [gloss._segment(run, dictionary) for run in runs] == [reference(run) for run in runs]
+    assert "气象卫星" in gloss._segment(runs[1], dictionary)  # not 气象 then 卫星
+
+
 def test_latin_words_in_chinese_text_and_accented_glosses_give_plain_keys(cedict: None) -> None:
     keys = gloss.chinese_keys("多米尼加共和国（西班牙语：República Dominicana）位于苏黎世以西。")
     assert {"republ", "domini"} <= keys

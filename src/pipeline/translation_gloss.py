@@ -128,37 +128,38 @@ def _word_keys(word: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _word_starts() -> tuple[dict[str, int], frozenset[str]]:
-    """First character -> length of the longest headword (2..MAX_WORD) it begins (absent when none), and
-    the first two characters of every headword of two or more."""
+def _pair_longest() -> dict[str, int]:
+    """First two characters of every headword of two or more -> the length of the longest such headword."""
     longest: dict[str, int] = {}
-    pairs: set[str] = set()
     for word in _cedict():
         if len(word) > 1:
-            longest[word[0]] = max(len(word), longest.get(word[0], 0))
-            pairs.add(word[:2])
-    return longest, frozenset(pairs)
+            pair = word[:2]
+            longest[pair] = max(len(word), longest.get(pair, 0))
+    return longest
 
 
 def _segment(run: str, dictionary: dict[str, str]) -> list[str]:
     """Words of a run of Chinese characters, longest dictionary match first (single characters skipped)."""
-    longest, pairs = _word_starts()
+    # Keyed by a headword's first two characters rather than its first one: one lookup says whether any
+    # headword starts here and bounds the sizes worth trying by the longest one with that opening (2 or 3
+    # for most pairs, where the first character alone allowed 6). Same words; segmentation of the bench's
+    # Chinese articles took 0.10 s where it took 0.15 s.
+    longest = _pair_longest()
     words = []
     i = 0
     end = len(run)
     while i < end - 1:
-        # most positions begin no headword: one lookup of the next two characters says so (75,000
-        # pairs, ~3 MB), and only as long as the longest headword this character begins is tried
-        if run[i:i + 2] in pairs:
-            for size in range(min(longest[run[i]], end - i), 1, -1):
-                if run[i:i + size] in dictionary:
-                    words.append(run[i:i + size])
-                    i += size
-                    break
-            else:
-                i += 1
-        else:
+        top = longest.get(run[i:i + 2])
+        if top is None:
             # a lone character is too ambiguous to gloss (的, 是, 了 or a syllable of a name)
+            i += 1
+            continue
+        for size in range(min(top, end - i), 1, -1):
+            if run[i:i + size] in dictionary:
+                words.append(run[i:i + size])
+                i += size
+                break
+        else:
             i += 1
     return words
 

@@ -276,6 +276,55 @@ def test_growing_tables_have_no_key_index_yet_keep_one_row_per_key(db: Path) -> 
     assert {t: counts[t][0] for t in GROWING} == {"articles": 2, "article_topics": 2, "stories": 2, "pages": 2}
 
 
+class _Recording:
+    """A real connection whose statements are noted, to see which tables a load asks."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, sql: list[str]) -> None:
+        self._con, self._sql = con, sql
+
+    def execute(self, query: str, *args: object) -> duckdb.DuckDBPyConnection:
+        self._sql.append(" ".join(query.split()))
+        return self._con.execute(query, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._con, name)
+
+
+def test_new_articles_are_loaded_without_asking_their_topic_and_search_tables(db: Path) -> None:
+    # topic rows and search entries only exist for stored articles, so for a batch of new articles
+    # those tables are not searched (a scan that grows with the warehouse); once the articles are
+    # stored, or when the topic rows are another article's, they are asked and upserted as before
+    def topic(aid: str, score: float) -> dict[str, object]:
+        return {"article_id": aid, "topic": "ia", "rules_version": "v1", "score": score}
+
+    asked: list[list[str]] = []
+    batches: list[dict[str, list[dict[str, object]]]] = [
+        {"articles": [_article(1), _article(2)], "article_topics": [topic("a1", 1.0), topic("a2", 1.0)]},
+        {"articles": [_article(1, title="Titre repris")], "article_topics": [topic("a1", 2.0)]},
+        {"articles": [_article(3)], "article_topics": [topic("a3", 1.0), topic("a2", 3.0)]},
+    ]
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        for batch in batches:
+            asked.append([])
+            warehouse.merge_batch(_Recording(con, asked[-1]), batch)  # type: ignore[arg-type]
+        topics = con.execute("SELECT article_id, score FROM article_topics ORDER BY 1").fetchall()
+        docs = con.execute("SELECT article_id, count(*) FROM search_docs GROUP BY 1 ORDER BY 1").fetchall()
+        titles = con.execute("SELECT count(*) FROM search_postings p JOIN search_terms t ON t.id = p.term_id "
+                             "WHERE t.term = 'titre'").fetchone()
+
+    def asks(statements: list[str], table: str) -> bool:
+        return any(f"SEMI JOIN {table} " in q or q.endswith(f"SEMI JOIN {table}") for q in statements)
+
+    assert asks(asked[0], "articles")  # whether an article is stored is always asked
+    assert not asks(asked[0], "article_topics") and not any("FROM search_docs SEMI JOIN" in q for q in asked[0])
+    assert asks(asked[1], "article_topics") and any("FROM search_docs SEMI JOIN" in q for q in asked[1])
+    assert asks(asked[2], "article_topics")  # a2's row rides with the new a3: the table is asked
+    assert topics == [("a1", 2.0), ("a2", 3.0), ("a3", 1.0)]
+    assert docs == [("a1", 1), ("a2", 1), ("a3", 1)]
+    assert titles == (3,)  # a1 reindexed, not indexed twice
+
+
 def test_migration_008_keeps_every_row_in_stored_order(db: Path) -> None:
     # the growing tables are copied without their keys: same rows, same order (what lets a filter on
     # first_seen skip old row groups), same NOT NULL constraints

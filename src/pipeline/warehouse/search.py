@@ -38,8 +38,12 @@ def snippet(text: str | None) -> str | None:
     return head[:SNIPPET_CHARS]
 
 
-def index(con: duckdb.DuckDBPyConnection, articles: Sequence[Mapping[str, Any]]) -> int:
-    """(Re)index the given article rows (id, title, text); call inside the load transaction."""
+def index(con: duckdb.DuckDBPyConnection, articles: Sequence[Mapping[str, Any]], unindexed: bool = False) -> int:
+    """(Re)index the given article rows (id, title, text); call inside the load transaction.
+
+    `unindexed` says the caller knows that none of them is indexed yet (articles the same transaction
+    stores for the first time), so the index is not searched for old entries to replace.
+    """
     # last one wins when a batch repeats an article, as in merge_rows
     unique = {str(a["id"]): a for a in articles if a.get("id") and ("text" in a or "title" in a)}
     if not unique:
@@ -66,7 +70,8 @@ def index(con: duckdb.DuckDBPyConnection, articles: Sequence[Mapping[str, Any]])
     # only articles indexed before have postings to drop: on a daily load that is rarely any, and
     # skipping the DELETE keeps a load's cost independent of the size of search_postings. The ids
     # come from the stage table, not a Python list parameter (DuckDB converts those value by value).
-    known = con.execute("SELECT count(*) FROM search_docs SEMI JOIN stage_search USING (article_id)").fetchone()
+    known = (None if unindexed else
+             con.execute("SELECT count(*) FROM search_docs SEMI JOIN stage_search USING (article_id)").fetchone())
     if known and known[0]:
         # the old doc numbers reach the postings scan as a dynamic IN/min-max filter, so only the
         # row groups written by the loads that indexed them are read

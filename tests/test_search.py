@@ -182,6 +182,6 @@ def test_migration_009_gives_articles_indexed_before_it_their_snippets(db: Path)
                                                for aid, text in texts.items()])
         # the index as the load of that schema wrote it: no snippet column
         con.execute("INSERT INTO search_docs SELECT id, row_number() OVER (ORDER BY id), 3 FROM articles")
-        assert warehouse.migrate(con) == ["009_search_snippets"]
+        assert warehouse.migrate(con)[0] == "009_search_snippets"
         stored = dict(con.execute("SELECT article_id, snippet FROM search_docs").fetchall())
     assert stored == {aid: search.snippet(text) for aid, text in texts.items()}

@@ -350,6 +350,39 @@ def test_migration_008_keeps_every_row_in_stored_order(db: Path) -> None:
     assert [r[0] for r in after["articles"]] == ["a3", "a1", "a2"]
 
 
+def test_a_file_made_at_storage_1_2_is_moved_to_1_5_with_its_largest_tables_rewritten_in_order(db: Path) -> None:
+    # writers attach with storage 1.5, whose checkpoints do not cost in proportion to the row groups they
+    # leave alone; a file made at 1.2 is moved on its next write and migration 010 rewrites its postings
+    # (the table with the most row groups) and articles (text declared ZSTD) so they get the new
+    # metadata: same rows, same order, same NOT NULL constraints
+    old = duckdb.connect()
+    old.execute(f"ATTACH '{db}' AS old (STORAGE_VERSION 'v1.2.0', ROW_GROUP_SIZE 16384)")
+    old.execute("USE old")
+    old.execute("CREATE TABLE schema_migrations "
+                "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())")
+    for version, name, path in available():
+        if version < 10:
+            old.execute(path.read_text(encoding="utf-8"))
+            old.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+    old.execute("INSERT INTO search_postings VALUES (3, 1, 1), (1, 2, 4), (2, 1, 2), (1, 1, 1)")
+    warehouse.merge_rows(old, "articles", [_article(i) for i in (3, 1, 2)])
+    before = {t: old.execute(f"SELECT * FROM {t}").fetchall() for t in ("search_postings", "articles")}
+    old.close()
+    with warehouse.write(db, 5) as con:
+        assert warehouse.migrate(con) == ["010_storage_1_5"]
+        after = {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in ("search_postings", "articles")}
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("INSERT INTO search_postings VALUES (NULL, 1, 1)")
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("INSERT INTO articles (id, url) VALUES ('a9', 'https://x.example/9')")
+    with warehouse.read(db, 5) as con:
+        (tags,) = con.execute("SELECT tags FROM duckdb_databases() WHERE path = ?", [str(db)]).fetchone() or (None,)
+    assert after == before
+    assert after["search_postings"] == [(3, 1, 1), (1, 2, 4), (2, 1, 2), (1, 1, 1)]
+    assert [r[0] for r in after["articles"]] == ["a3", "a1", "a2"]
+    assert tags["storage_version"].startswith("v1.5")
+
+
 def test_a_story_stored_without_first_seen_is_updated_not_duplicated(db: Path) -> None:
     # the refresh skips stories first seen before the batch's bound; one stored without a first_seen has
     # no bound, and must still be found (else it would be inserted a second time)

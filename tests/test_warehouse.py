@@ -325,16 +325,21 @@ def test_new_articles_are_loaded_without_asking_their_topic_and_search_tables(db
     assert titles == (3,)  # a1 reindexed, not indexed twice
 
 
+def _migrate_before(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    """The schema as it was before migration `version`, recorded as applied."""
+    con.execute("CREATE TABLE schema_migrations "
+                "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())")
+    for number, name, path in available():
+        if number < version:
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
+
+
 def test_migration_008_keeps_every_row_in_stored_order(db: Path) -> None:
     # the growing tables are copied without their keys: same rows, same order (what lets a filter on
     # first_seen skip old row groups), same NOT NULL constraints
     with warehouse.write(db, 5) as con:
-        con.execute("CREATE TABLE schema_migrations "
-                    "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())")
-        for version, name, path in available():
-            if version < 8:
-                con.execute(path.read_text(encoding="utf-8"))
-                con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        _migrate_before(con, 8)
         # rows written as the load of that schema did (its search index had no snippets yet)
         warehouse.merge_rows(con, "articles", [_article(i) for i in (3, 1, 2)])
         warehouse.merge_rows(con, "article_topics", [{"article_id": "a1", "topic": "ia", "rules_version": "v1",
@@ -358,12 +363,7 @@ def test_a_file_made_at_storage_1_2_is_moved_to_1_5_with_its_largest_tables_rewr
     old = duckdb.connect()
     old.execute(f"ATTACH '{db}' AS old (STORAGE_VERSION 'v1.2.0', ROW_GROUP_SIZE 16384)")
     old.execute("USE old")
-    old.execute("CREATE TABLE schema_migrations "
-                "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())")
-    for version, name, path in available():
-        if version < 10:
-            old.execute(path.read_text(encoding="utf-8"))
-            old.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+    _migrate_before(old, 10)
     old.execute("INSERT INTO search_postings VALUES (3, 1, 1), (1, 2, 4), (2, 1, 2), (1, 1, 1)")
     warehouse.merge_rows(old, "articles", [_article(i) for i in (3, 1, 2)])
     before = {t: old.execute(f"SELECT * FROM {t}").fetchall() for t in ("search_postings", "articles")}

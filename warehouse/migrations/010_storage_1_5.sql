@@ -39,9 +39,11 @@ INSERT INTO articles_rewritten BY NAME SELECT * FROM articles;
 DROP TABLE articles;
 ALTER TABLE articles_rewritten RENAME TO articles;
 
-CREATE OR REPLACE TABLE search_postings_rewritten AS SELECT * FROM search_postings;
+CREATE OR REPLACE TABLE search_postings_rewritten (
+    term_id     INTEGER NOT NULL,
+    doc         INTEGER NOT NULL,
+    tf          INTEGER NOT NULL
+);
+INSERT INTO search_postings_rewritten BY NAME SELECT * FROM search_postings;
 DROP TABLE search_postings;
 ALTER TABLE search_postings_rewritten RENAME TO search_postings;
-ALTER TABLE search_postings ALTER COLUMN term_id SET NOT NULL;
-ALTER TABLE search_postings ALTER COLUMN doc SET NOT NULL;
-ALTER TABLE search_postings ALTER COLUMN tf SET NOT NULL;

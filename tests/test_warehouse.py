@@ -241,6 +241,27 @@ def test_a_load_without_checkpoint_stays_in_the_log_until_the_next_writer(db: Pa
 GROWING = ("articles", "article_topics", "stories", "pages")
 
 
+def test_a_load_that_grows_the_log_past_the_fold_size_folds_it_into_the_file(
+        db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # every open replays the whole log, so a run's loads must not keep adding to it without bound
+    wal = db.with_name(db.name + ".wal")
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+    with warehouse.write(db, 5, checkpoint=False) as con:
+        warehouse.merge_batch(con, {"articles": [_article(1)]})
+    small = wal.stat().st_size
+    assert small > 0
+    monkeypatch.setattr(warehouse.connection, "WAL_FOLD_BYTES", small + 1)
+    with warehouse.write(db, 5, checkpoint=False) as con:  # the log stays under the size: kept
+        warehouse.merge_batch(con, {"articles": []})
+    assert wal.stat().st_size == small
+    with warehouse.write(db, 5, checkpoint=False) as con:  # past it: folded
+        warehouse.merge_batch(con, {"articles": [_article(2)]})
+    assert not wal.exists() or wal.stat().st_size == 0
+    with warehouse.read(db, 5) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (2,)
+
+
 def _page(i: int, status: int) -> dict[str, object]:
     return {"id": f"p{i}", "url": f"https://x.example/{i}", "kind": "article", "status": status}
 
@@ -487,3 +508,13 @@ def test_article_text_is_stored_with_zstd_and_short_columns_keep_theirs(db: Path
     assert "ZSTD" in methods["text"]
     assert "ZSTD" not in methods["source_id"]
     assert stored == (rows[7]["text"],)
+
+
+def test_connections_draw_no_progress_bar_on_standard_output(db: Path) -> None:
+    # DuckDB's default draws one on stdout for a query past two seconds, amid a command's JSON lines
+    setting = "SELECT current_setting('enable_progress_bar')"
+    with warehouse.write(db, 5) as con:
+        warehouse.migrate(con)
+        assert con.execute(setting).fetchone() == (False,)
+    with warehouse.read(db, 5) as con:
+        assert con.execute(setting).fetchone() == (False,)

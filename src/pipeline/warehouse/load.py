@@ -39,10 +39,10 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 
 def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position", [table]
-    ).fetchall()
+    # pragma_table_info resolves the name as the INSERT does and gives the same type names as
+    # information_schema.columns, which builds every catalog's column list first: 17 ms on a new
+    # connection (each load opens one per source) against 2.7 ms
+    rows = con.execute("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", [table]).fetchall()
     return {name: kind for name, kind in rows}
 
 

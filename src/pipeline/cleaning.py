@@ -193,9 +193,23 @@ _META_DATE_KEYS = ("analytics:p_ts", "publishdate", "article:published_time", "o
                    "pubdate", "publish-date", "publish_date", "dc.date.issued", "sailthru.date")
 
 
-_DATE_BOXES = etree.XPath(
-    "//*[self::span or self::div or self::p or self::time or self::em][contains(@class,'time') or "
-    "contains(@class,'date') or contains(@id,'time') or contains(@id,'date') or contains(@class,'col-1-1')]")
+_DATE_BOX_TAGS = ("span", "div", "p", "time", "em")
+
+
+def _date_boxes(tree: Any, limit: int) -> list[Any]:
+    """The first `limit` elements, in page order, whose class or id names a date or time box.
+
+    A walk of the tree in Python, not an XPath: libxml2 tests every element against `//*[...]` with
+    `contains()` at 1.4 ms per real page (415 pages of the extraction data: 0.58 s), the walk 0.6 ms.
+    """
+    found: list[Any] = []
+    for element in tree.iter(_DATE_BOX_TAGS):
+        css, ident = element.get("class") or "", element.get("id") or ""
+        if "time" in css or "date" in css or "col-1-1" in css or "time" in ident or "date" in ident:
+            found.append(element)
+            if len(found) == limit:
+                break
+    return found
 
 
 @dataclass
@@ -337,7 +351,7 @@ def _stated_dates(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], hin
         if stamp:
             yield stamp
     # without a hint, the usual date boxes (span.h-time, div.col-1-1 .time) are still worth a look
-    for element in _DATE_BOXES(tree)[:4]:
+    for element in _date_boxes(tree, 4):
         text = _text_of(element)
         if len(text) <= 80:
             stamp = _parse_stamp(text, "html", tz)

@@ -291,3 +291,28 @@ def test_text_kept_even_when_not_article() -> None:
            "Cette page a été déplacée ou supprimée. " * 3 + "</p></body></html>"
     got = extract(page)
     assert not got.is_article and "déplacée" in got.text
+
+
+@pytest.mark.parametrize("line", [
+    "By Xinhua | (People's Daily Online) 05:22, January 05, 2026",
+    "le Quotidien du Peuple en ligne 05.01.2026 18h06",
+    "Updated 23:58, march 9 2025",
+    "31.12.2025 09:07",
+    # other forms, or digits outside the date: dateutil reads them, as before
+    "(People's Daily Online) 05:22, January 05, 2026 | 3 comments",
+    "January 05, 2026 05:22",
+    "05:22 GMT+8, January 05, 2026",
+])
+def test_written_date_lines_read_fast_give_what_dateutil_gives(line: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from zoneinfo import ZoneInfo
+
+    from pipeline import cleaning
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    outlets_form = line.startswith(("By Xinhua", "le Quotidien", "Updated", "31.12"))
+    assert (cleaning._written_fast(line) is not None) == outlets_form
+    fast = cleaning._parse_written(line, shanghai)
+    monkeypatch.setattr(cleaning, "_written_fast", lambda text: None)
+    assert fast == cleaning._parse_written(line, shanghai)
+    if outlets_form:
+        assert fast is not None and fast.tzinfo is shanghai

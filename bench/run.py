@@ -114,8 +114,9 @@ def processing_rows(trafilatura: dict[str, Any], pipeline: dict[str, Any]) -> li
         rows.append(Row("processing", f"full pipeline, {many['workers']} processes", pages / many["seconds"],
                         "articles/s", "full pipeline, 1 process", one_rate, speedup,
                         goal=f"speed-up >= {SPEEDUP_GOAL}x", met=speedup >= SPEEDUP_GOAL,
-                        note=(f"{many['workers']} warmed worker processes clean and read the articles for story "
-                              f"grouping ({many['chunksize']} pages a task); this process links each source's "
+                        note=(f"{many['workers']} warmed worker processes (nice +{many.get('worker_nice', 0)}) clean "
+                              f"and read the articles for story grouping ({many['chunksize']} pages a task); this "
+                              f"process links each source's "
                               f"stories ({many['stories_seconds']:.1f}s) and loads it ({many['load_seconds']:.1f}s, "
                               f"one writer) as soon as its pages are done, and waited "
                               f"{many['waiting_seconds']:.1f}s for them; {many['stories']} stories (1 process: "

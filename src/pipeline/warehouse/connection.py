@@ -121,13 +121,12 @@ _NO_PROGRESS_BAR = "SET enable_progress_bar = false"
 
 def _open(db: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     config: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False}
-    if read_only:  # readers never checkpoint, so the row group size does not matter to them
-        con = duckdb.connect(str(db), read_only=True, config=config)
-        con.execute(_NO_PROGRESS_BAR)
-        return con
-    con = duckdb.connect(config=config)
+    # readers never checkpoint, so the row group size does not matter to them
+    con = duckdb.connect(str(db), read_only=True, config=config) if read_only else duckdb.connect(config=config)
     try:
         con.execute(_NO_PROGRESS_BAR)
+        if read_only:
+            return con
         path = str(db).replace("'", "''")
         con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         con.execute(f"SET zstd_min_string_length = {ZSTD_MIN_STRING_LENGTH}")

@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_processing import generate_pages  # noqa: E402  (sibling bench module)
+from bench_processing import generate_pages, run_trafilatura  # noqa: E402  (sibling bench module)
 from common import DEFAULT_SHARED, emit, peak_rss_mb  # noqa: E402
 
 from pipeline import cleaning, encoding, language  # noqa: E402
@@ -100,18 +100,6 @@ def run_one(pages: list[Page], hinted: bool = True) -> dict[str, Any]:
     start = time.perf_counter()
     kept = sum(1 for page in pages if clean(page, hinted) is not None)
     return {"seconds": time.perf_counter() - start, "articles": kept}
-
-
-def run_trafilatura(pages: list[Page]) -> float:
-    """Seconds of plain `trafilatura.extract` over the same page bytes (default options)."""
-    import trafilatura
-
-    for page in pages[:5]:
-        trafilatura.extract(page[2])
-    start = time.perf_counter()
-    for page in pages:
-        trafilatura.extract(page[2])
-    return time.perf_counter() - start
 
 
 def run_many(pages: list[Page], workers: int, chunksize: int) -> dict[str, Any]:
@@ -180,12 +168,12 @@ def main() -> int:
              generate_pages(args.articles, args.shared, args.seed)]
     # Trafilatura alone on the same bytes in this process, before and after the single-process passes (the
     # faster counts): a baseline from another process minutes away moved with this VM's drift
-    base = [run_trafilatura(pages)]
+    base = [run_trafilatura(pages)["seconds"]]
     result: dict[str, Any] = {"phase": "clean", "pages": len(pages), "one": run_one(pages)}
     result["one"]["peak_mb"] = peak_rss_mb()["self_mb"]
     if not args.skip_unhinted:
         result["unhinted"] = run_one(pages, hinted=False)
-    base.append(run_trafilatura(pages))
+    base.append(run_trafilatura(pages)["seconds"])
     result["trafilatura"] = {"seconds": min(base), "round_seconds": [round(b, 3) for b in base]}
     if args.workers > 1:
         result["many"] = run_many(pages, args.workers, args.chunksize)

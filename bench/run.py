@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,11 @@ HELPED = (f"helper processes read part of the articles when {PARALLEL_MIN:,} or 
 TIMEOUT_S = 3600.0
 
 
+def _rounds(measure: Mapping[str, Any]) -> str:
+    """A measure's round times, as printed in the rows' notes ("27.9, 31.5")."""
+    return ", ".join(f"{s:.1f}" for s in measure.get("round_seconds", []))
+
+
 def cleaning_rows(trafilatura: dict[str, Any], cleaned: dict[str, Any]) -> list[Row]:
     """Clean + language alone: its cost against Trafilatura alone, with and without the sources' hints, the
     speed-up of worker processes, and the memory of each process."""
@@ -40,7 +46,7 @@ def cleaning_rows(trafilatura: dict[str, Any], cleaned: dict[str, Any]) -> list[
     base_s = own["seconds"] if own else trafilatura["trafilatura"]["seconds"]
     base_rate = pages / base_s
     base_note = (f"; baseline: Trafilatura on the same bytes in the same process, the faster of "
-                 f"{', '.join(f'{s:.1f}' for s in own['round_seconds'])} s (before and after)" if own else "")
+                 f"{_rounds(own)} s (before and after)" if own else "")
     rows: list[Row] = []
     for key, name, note in (
             ("one", "clean + language, 1 process",
@@ -96,13 +102,12 @@ def processing_rows(trafilatura: dict[str, Any], pipeline: dict[str, Any]) -> li
     base_rate, one_rate = pages / base_s, pages / one["seconds"]
     overhead = one["seconds"] / base_s - 1
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in one["stages"].items())
-    spread = "; ".join(f"{name} {', '.join(f'{s:.1f}' for s in m.get('round_seconds', []))} s"
-                       for name, m in (("Trafilatura", base), ("pipeline", one)))
+    spread = f"Trafilatura {_rounds(base)} s; pipeline {_rounds(one)} s"
     rows = [
         Row("processing", "trafilatura.extract alone, 1 process", pages / alone_s, "articles/s", "",
             pages / alone_s, 1.0,
             note=(f"{pages} pages, {trafilatura['html_bytes'] / pages / 1024:.1f} KiB HTML each, default options; "
-                  f"its own process (the memory baseline and the cleaning rows' baseline)")),
+                  f"its own process (the memory rows' baseline)")),
         Row("processing", "full pipeline, 1 process", one_rate, "articles/s", "trafilatura alone", base_rate,
             one_rate / base_rate, goal=f"overhead <= {OVERHEAD_GOAL:.0%} (is {overhead:+.0%})",
             met=overhead <= OVERHEAD_GOAL,
@@ -125,7 +130,7 @@ def processing_rows(trafilatura: dict[str, Any], pipeline: dict[str, Any]) -> li
                               f"stories ({many['stories_seconds']:.1f}s) and loads it ({many['load_seconds']:.1f}s, "
                               f"one writer) as soon as its pages are done, and waited "
                               f"{many['waiting_seconds']:.1f}s for them; {many['stories']} stories (1 process: "
-                              f"{one['stories']}); rounds {', '.join(f'{s:.1f}' for s in many.get('round_seconds', []))} s")))
+                              f"{one['stories']}); rounds {_rounds(many)} s")))
     base_rss = trafilatura["rss"]["self_mb"]
     rss = pipeline["rss"]
     rows.append(Row("memory", "peak RSS, processing (main process)", rss["self_mb"], "MiB",

@@ -180,7 +180,7 @@ def restore(cfg: Settings, folder: str | Path, force: bool = False) -> RestoreRe
     except BaseException as exc:
         # a failed restore into a new path leaves no half-made warehouse behind (unless someone else made it)
         if created and not isinstance(exc, warehouse.WarehouseBusy):
-            for leftover in (db, db.with_name(db.name + ".wal")):
+            for leftover in (db, warehouse.log_path(db)):
                 leftover.unlink(missing_ok=True)
         raise
 

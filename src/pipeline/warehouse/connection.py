@@ -66,7 +66,7 @@ WAL_FOLD_BYTES = 16_000_000
 
 def _log_size(db: Path) -> int:
     try:
-        return db.with_name(db.name + ".wal").stat().st_size
+        return log_path(db).stat().st_size
     except FileNotFoundError:
         return 0
 
@@ -77,6 +77,11 @@ class WarehouseBusy(RuntimeError):
 
 class WarehouseMissing(FileNotFoundError):
     """A reader asked for a warehouse file that does not exist."""
+
+
+def log_path(db: Path) -> Path:
+    """DuckDB's write-ahead log of the file."""
+    return db.with_name(db.name + ".wal")
 
 
 def holder_path(db: Path) -> Path:

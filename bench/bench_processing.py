@@ -44,6 +44,7 @@ from make_mirror import FIRST_DAY, NOTE, sentence_pools  # noqa: E402
 
 from pipeline import cleaning, language, stories, warehouse  # noqa: E402
 from pipeline.mirrorgen import MirrorArticle, render_article  # noqa: E402
+from pipeline.process import CLEAN_BLOCK  # noqa: E402
 from pipeline.sources import Source, all_sources  # noqa: E402
 from pipeline.topics import RuleSet, load_rules  # noqa: E402
 from pipeline.urls import article_id, canonical_url  # noqa: E402
@@ -100,37 +101,42 @@ def _setup() -> None:
         _rules = load_rules()
 
 
-def process_page(page: Page, clock: dict[str, float] | None = None) -> dict[str, Any] | None:
-    """Clean, detect language and tag topics of one page; None when it is not a usable article. The content
-    hash is left to `read_rows`."""
+def process_pages(pages: Sequence[Page], clock: dict[str, float] | None = None) -> list[dict[str, Any] | None]:
+    """Clean, detect the language of and tag the topics of each page: a row, or None when it is not a usable
+    article. As a run does (`pipeline.process.clean_pages`, then the tagging), CLEAN_BLOCK pages at a time,
+    one step over the whole block before the next. The content hash is left to `read_rows`."""
     assert _rules is not None
-    source = _sources[page[0]]
-    t0 = time.perf_counter()
-    ex = cleaning.extract(page[2], url=page[1], hints=source.hints)
-    t1 = time.perf_counter()
-    if not ex.is_article or not ex.text.strip():
+    rules = _rules
+    out: list[dict[str, Any] | None] = []
+    for start in range(0, len(pages), CLEAN_BLOCK):
+        block = pages[start:start + CLEAN_BLOCK]
+        t0 = time.perf_counter()
+        found = [cleaning.extract(page[2], url=page[1], hints=_sources[page[0]].hints) for page in block]
+        t1 = time.perf_counter()
+        kept = [(k, page, ex) for k, (page, ex) in enumerate(zip(block, found, strict=True))
+                if ex.is_article and ex.text.strip()]
+        detected = [language.detect(ex.text, title=ex.title or "", prior=_sources[page[0]].language,
+                                    html_lang=ex.html_lang, seed=0) for _, page, ex in kept]
+        t2 = time.perf_counter()
+        tags = [rules.classify(ex.title or "", ex.text, lang)
+                for (_, _, ex), (lang, _) in zip(kept, detected, strict=True)]
+        t3 = time.perf_counter()
+        rows: list[dict[str, Any] | None] = [None] * len(block)
+        for (k, page, ex), (lang, confidence), topics in zip(kept, detected, tags, strict=True):
+            # the article row as the product stores it, for the load
+            rows[k] = {
+                "id": article_id(page[1]), "url": page[1], "canonical_url": canonical_url(page[1]),
+                "source_id": page[0], "title": ex.title or "", "text": ex.text, "published": ex.published,
+                "date_source": ex.date_source, "authors": ex.authors, "language": lang,
+                "language_confidence": round(confidence, 4), "content_hash": None, "method": ex.method,
+                "flags": list(ex.flags),
+                "topics": [{"topic": m.topic, "rules_version": rules.version, "score": round(m.score, 4),
+                            "evidence": m.evidence, "spans": m.spans} for m in topics]}
+        out += rows
         if clock is not None:
-            clock["extract"] += t1 - t0
-        return None
-    title = ex.title or ""
-    lang, confidence = language.detect(ex.text, title=title, prior=source.language, html_lang=ex.html_lang,
-                                       seed=0)
-    t2 = time.perf_counter()
-    topics = _rules.classify(title, ex.text, lang)
-    t3 = time.perf_counter()
-    # the article row as the product stores it, for the load
-    row: dict[str, Any] = {
-        "id": article_id(page[1]), "url": page[1], "canonical_url": canonical_url(page[1]),
-        "source_id": source.id, "title": title, "text": ex.text, "published": ex.published,
-        "date_source": ex.date_source, "authors": ex.authors, "language": lang,
-        "language_confidence": round(confidence, 4), "content_hash": None, "method": ex.method,
-        "flags": list(ex.flags),
-        "topics": [{"topic": m.topic, "rules_version": _rules.version, "score": round(m.score, 4),
-                    "evidence": m.evidence, "spans": m.spans} for m in topics]}
-    if clock is not None:
-        for stage, spent in zip(("extract", "language", "topics"), (t1 - t0, t2 - t1, t3 - t2), strict=True):
-            clock[stage] += spent
-    return row
+            for stage, spent in zip(("extract", "language", "topics"), (t1 - t0, t2 - t1, t3 - t2), strict=True):
+                clock[stage] += spent
+    return out
 
 
 def read_rows(rows: list[dict[str, Any] | None]) -> list[stories.ReadArticle]:
@@ -147,15 +153,14 @@ def read_rows(rows: list[dict[str, Any] | None]) -> list[stories.ReadArticle]:
 def _worker_pages(pages: list[Page]) -> tuple[list[dict[str, Any] | None], list[stories.ReadArticle]]:
     """A worker's task: a few pages cleaned, and their articles read for story grouping (per-article work
     that the process grouping them would otherwise do alone)."""
-    rows = [process_page(page) for page in pages]
+    rows = process_pages(pages)
     return rows, read_rows(rows)
 
 
 def _warm(pages: list[Page]) -> None:
     """First calls load language models, compile rules and import story sketching; no timing pays for that."""
     _setup()
-    for page in pages:
-        process_page(page)
+    process_pages(pages)
     warm_story_reading()
 
 
@@ -259,7 +264,7 @@ def _one_process(pages: list[Page], directory: Path) -> dict[str, Any]:
     start = time.perf_counter()
     for group in groups:
         began = time.perf_counter()
-        rows = [process_page(page, clock) for page in group]
+        rows = process_pages(group, clock)
         read_at = time.perf_counter()
         stories.remember_read_articles(read_rows(rows))
         clock["read"] += time.perf_counter() - read_at
@@ -326,7 +331,7 @@ def run_pipeline(pages: list[Page], workers: int, chunksize: int, rounds: int = 
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="veille-bench-")))
         # a first small load pays DuckDB's and the schema's first-use costs outside the timing
         warm = Loader(_new_warehouse(tmp))
-        warm_rows = list(map(process_page, pages[:5]))
+        warm_rows = process_pages(pages[:5])
         read_rows(warm_rows)
         warm.load(warm_rows)
         warm.close()

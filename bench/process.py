@@ -3,7 +3,8 @@
 The same generated pages as bench/bench_processing.py (same count, data and
 seed): each page's UTF-8 bytes go through `encoding.decode_html`, `cleaning.extract`
 with its source's hints and `language.detect` with the source's language as
-prior, which is what a run's cleaning does before topics and story grouping.
+prior, which is what a run's cleaning does before topics and story grouping
+(by blocks of pages, one step over the block before the next, as a run does).
 The baseline is plain `trafilatura.extract` on the same bytes in this process,
 run before and after the two single-process passes (the faster counts).
 First in this process alone; then once more ignoring the sources' cleaning
@@ -40,6 +41,7 @@ from bench_processing import generate_pages, run_trafilatura  # noqa: E402  (sib
 from common import DEFAULT_SHARED, emit, peak_rss_mb  # noqa: E402
 
 from pipeline import cleaning, encoding, language  # noqa: E402
+from pipeline.process import CLEAN_BLOCK  # noqa: E402
 from pipeline.sources import Source, all_sources  # noqa: E402
 
 Page = tuple[str, str, bytes]   # (source id, url, page bytes as fetched)
@@ -48,22 +50,29 @@ Cleaned = tuple[str, str, str | None, str, float] | None   # title, text, publis
 _sources: dict[str, Source] = {}
 
 
-def clean(page: Page, hinted: bool = True) -> Cleaned:
-    """One page decoded, cleaned and its language detected; None when it is not a usable article.
+def clean(pages: list[Page], hinted: bool = True) -> list[Cleaned]:
+    """Each page decoded, cleaned and its language detected (None when it is not a usable article), as a run
+    cleans (`pipeline.process.clean_pages`): CLEAN_BLOCK pages at a time, extraction over the whole block
+    before language detection.
 
-    `hinted=False` ignores the source's cleaning hints, as for an outlet declared without any.
+    `hinted=False` ignores the sources' hints, as for an outlet declared without any.
     """
     if not _sources:
         _sources.update({s.id: s for s in all_sources()})
-    source = _sources[page[0]]
-    html, _ = encoding.decode_html(page[2])
-    found = cleaning.extract(html, url=page[1], hints=source.hints if hinted else None)
-    if not found.is_article or not found.text.strip():
-        return None
-    title = found.title or ""
-    lang, confidence = language.detect(found.text, title=title, prior=source.language, html_lang=found.html_lang,
-                                       seed=0)
-    return title, found.text, found.published, lang, confidence
+    out: list[Cleaned] = []
+    for start in range(0, len(pages), CLEAN_BLOCK):
+        block = pages[start:start + CLEAN_BLOCK]
+        found = [cleaning.extract(encoding.decode_html(page[2])[0], url=page[1],
+                                  hints=_sources[page[0]].hints if hinted else None) for page in block]
+        for page, ex in zip(block, found, strict=True):
+            if not ex.is_article or not ex.text.strip():
+                out.append(None)
+                continue
+            title = ex.title or ""
+            lang, confidence = language.detect(ex.text, title=title, prior=_sources[page[0]].language,
+                                               html_lang=ex.html_lang, seed=0)
+            out.append((title, ex.text, ex.published, lang, confidence))
+    return out
 
 
 def _peak_kb() -> int:
@@ -80,13 +89,12 @@ def _peak_kb() -> int:
 
 def _clean_chunk(pages: list[Page]) -> tuple[list[Cleaned], int, int]:
     """A worker's task: its pages cleaned, with its pid and peak RSS so far."""
-    return [clean(page) for page in pages], os.getpid(), _peak_kb()
+    return clean(pages), os.getpid(), _peak_kb()
 
 
 def _worker_init(warm: list[Page], barrier: Any) -> None:
     # language models and compiled patterns load on first use: before the clock starts, as in a run
-    for page in warm:
-        clean(page)
+    clean(warm)
     try:
         barrier.wait(timeout=600)
     except BrokenBarrierError:
@@ -95,10 +103,9 @@ def _worker_init(warm: list[Page], barrier: Any) -> None:
 
 def run_one(pages: list[Page], hinted: bool = True) -> dict[str, Any]:
     """Every page cleaned in this process."""
-    for page in pages[:5]:
-        clean(page, hinted)
+    clean(pages[:5], hinted)
     start = time.perf_counter()
-    kept = sum(1 for page in pages if clean(page, hinted) is not None)
+    kept = sum(1 for c in clean(pages, hinted) if c is not None)
     return {"seconds": time.perf_counter() - start, "articles": kept}
 
 
@@ -132,9 +139,12 @@ def run_real(root: Path, rounds: int = 2) -> dict[str, Any]:
     hints = [hints_for(case.url) for case in cases]
 
     def ours() -> None:
-        for case, hint in zip(cases, hints, strict=True):
-            found = cleaning.extract(case.raw, url=case.url, hints=hint)
-            language.detect(found.text, title=found.title or "", html_lang=found.html_lang, seed=0)
+        # by blocks, as a run cleans (see `clean`)
+        for start in range(0, len(cases), CLEAN_BLOCK):
+            block = range(start, min(start + CLEAN_BLOCK, len(cases)))
+            found = [cleaning.extract(cases[k].raw, url=cases[k].url, hints=hints[k]) for k in block]
+            for ex in found:
+                language.detect(ex.text, title=ex.title or "", html_lang=ex.html_lang, seed=0)
 
     def plain() -> None:
         for case in cases:

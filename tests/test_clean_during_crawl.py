@@ -235,3 +235,25 @@ def test_a_crawl_process_judges_its_answers_without_the_cleaning_stack(tmp_path:
     assert json.loads(done.stdout) == []
     summary = crawl_output.read_summary(tmp_path)
     assert summary["error"] == "the site did not answer: all 2 requests failed (dns lookup failed)"
+
+
+def test_pages_cleaned_by_blocks_come_out_as_one_by_one(crawl: Crawl, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`clean_pages` runs each step over a block before the next (extraction, then language), and gives, in
+    order, what `clean_page` gives one page at a time, an unreadable page among them included."""
+    pages = [p for p in crawl_output.read_pages(crawl.out) if process.is_article_page(p)]
+    lost = dict(pages[1], warc_file=str(tmp_path / "missing.warc.gz"))
+    pages = pages[:1] + [lost] + pages[1:]
+    seed = crawl.cfg.language_seed
+    one_by_one = [process.clean_page(p, crawl.source, seed) for p in pages]
+    steps: list[str] = []
+    extract, detect = process.cleaning.extract, process.language.detect
+    monkeypatch.setattr(process.cleaning, "extract", lambda *a, **k: steps.append("E") or extract(*a, **k))
+    monkeypatch.setattr(process.language, "detect", lambda *a, **k: steps.append("L") or detect(*a, **k))
+    monkeypatch.setattr(process, "CLEAN_BLOCK", 2)
+    assert process.clean_pages(pages, crawl.source, seed) == one_by_one
+    assert one_by_one[1][0] is None and str(one_by_one[1][1]).startswith("archive unreadable")
+    # blocks of two pages, the first holding the unreadable one (nothing to extract), then two extractions
+    # before two detections
+    assert "".join(steps).startswith("ELEELLEELL")
+    assert steps.count("E") == len(pages) - 1 and steps.count("L") == len(pages) - 1

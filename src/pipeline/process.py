@@ -88,12 +88,38 @@ def read_for_stories(articles: Sequence[dict[str, Any]]) -> None:
         article["content_hash"] = digest
 
 
-def clean_page(page: dict[str, Any], source: Source, seed: int, hashed: bool = True
-               ) -> tuple[dict[str, Any] | None, str | None]:
+# Pages cleaned a block at a time, one step over the whole block before the next: extraction, then
+# language detection, then (by the caller) topic tagging. Page by page, each step found the tables of
+# the others in the processor's caches; by blocks, clean + language + topics took 13% less time on
+# 3,000 bench pages (6.87 -> 5.97 s; language alone 0.90 -> 0.57 s, topics 1.10 -> 0.82 s), and blocks
+# of 64 did as well as larger ones. A cleaner that keeps up with its crawl sees a few pages a step and
+# gains little; blocks fill when it falls behind, which is when its speed counts.
+CLEAN_BLOCK = 64
+
+Cleaned = tuple[dict[str, Any] | None, str | None]
+
+
+def clean_page(page: dict[str, Any], source: Source, seed: int, hashed: bool = True) -> Cleaned:
     """(article row, None) for a usable article page, or (None, reason it was not stored).
 
     `hashed=False` leaves the row's content hash to `read_for_stories`.
     """
+    return clean_pages([page], source, seed, hashed)[0]
+
+
+def clean_pages(pages: Sequence[dict[str, Any]], source: Source, seed: int, hashed: bool = True) -> list[Cleaned]:
+    """`clean_page` of each page, in order, done CLEAN_BLOCK pages at a time step by step."""
+    out: list[Cleaned] = []
+    for start in range(0, len(pages), CLEAN_BLOCK):
+        block = pages[start:start + CLEAN_BLOCK]
+        extracted = [_extract_page(page, source) for page in block]
+        out += [found if isinstance(found, tuple) else _article_row(page, source, found, seed, hashed)
+                for page, found in zip(block, extracted, strict=True)]
+    return out
+
+
+def _extract_page(page: dict[str, Any], source: Source) -> cleaning.Extracted | Cleaned:
+    """The page's extraction, or (None, reason) when there is no article to read."""
     try:
         record = archive.read_record(page["warc_file"], int(page["warc_offset"]))
     except (OSError, KeyError, TypeError, ValueError) as exc:
@@ -104,6 +130,11 @@ def clean_page(page: dict[str, Any], source: Source, seed: int, hashed: bool = T
         return None, "not an article"
     if not extracted.text.strip():
         return None, "no text"
+    return extracted
+
+
+def _article_row(page: dict[str, Any], source: Source, extracted: cleaning.Extracted, seed: int,
+                 hashed: bool) -> Cleaned:
     title = extracted.title or page.get("feed_title") or ""
     lang, confidence = language.detect(extracted.text, title=title, prior=source.language,
                                        html_lang=extracted.html_lang, seed=seed)
@@ -169,26 +200,33 @@ class PageCleaner:
             return 0
         end = chunk.rfind(b"\n") + 1  # a line being written is left for the next step
         self._offset += end
-        done = 0
+        pages: list[dict[str, Any]] = []
         for line in chunk[:end].splitlines():
             try:
                 page = json.loads(line)
             except ValueError:
                 continue  # build_batch reports it
-            if not isinstance(page, dict) or "url" not in page or not is_article_page(page):
-                continue
+            if isinstance(page, dict) and "url" in page and is_article_page(page):
+                pages.append(page)
+        done = 0
+        for start in range(0, len(pages), CLEAN_BLOCK):
+            block = pages[start:start + CLEAN_BLOCK]
             # the content hash is left to the load, whose reading for story grouping gives it once the
             # crawls are over (read here, the features of every article cleaned so far sat beside every
             # live crawl process: +60 MB on a 5,000-article run's peak)
-            article, reason = clean_page(page, self.source, self.seed, hashed=False)
-            if reason is not None and reason.startswith(_UNREADABLE):
-                continue  # the load tries again
-            if article is not None and self.tagger is not None:
-                # the answer stays in the tagger, where build_batch's identical call finds it
-                self.tagger.tag(article["title"] or "", article["text"], article["language"])
-            self._out.write(json.dumps({"key": page_key(page), "article": article, "reason": reason},
-                                       ensure_ascii=False) + "\n")
-            done += 1
+            cleaned = clean_pages(block, self.source, self.seed, hashed=False)
+            if self.tagger is not None:
+                # tagged as a block too (see CLEAN_BLOCK); the answers stay in the tagger, where
+                # build_batch's identical calls find them
+                for article, _ in cleaned:
+                    if article is not None:
+                        self.tagger.tag(article["title"] or "", article["text"], article["language"])
+            for page, (article, reason) in zip(block, cleaned, strict=True):
+                if reason is not None and reason.startswith(_UNREADABLE):
+                    continue  # the load tries again
+                self._out.write(json.dumps({"key": page_key(page), "article": article, "reason": reason},
+                                           ensure_ascii=False) + "\n")
+                done += 1
         self._out.flush()
         return done
 
@@ -216,13 +254,14 @@ def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None,
     crawl_run_id = f"{run_id}:{source.id}"
     articles: dict[str, dict[str, Any]] = {}
     cleaned = read_cleaned(crawl_dir)
-    for page in read_pages(crawl_dir):
-        if "url" not in page:
-            continue
+    pages = [page for page in read_pages(crawl_dir) if "url" in page]
+    # what the crawl's cleaner left undone is cleaned here, by blocks as it does (see CLEAN_BLOCK)
+    undone = [page for page in pages if is_article_page(page) and page_key(page) not in cleaned]
+    cleaned.update(zip(map(page_key, undone), clean_pages(undone, source, seed, hashed=False), strict=True))
+    for page in pages:
         row = page_row(page, source.id, crawl_run_id, run_id)
         if is_article_page(page):
-            done = cleaned.get(page_key(page))
-            article, reason = done if done is not None else clean_page(page, source, seed, hashed=False)
+            article, reason = cleaned[page_key(page)]
             if article is None:
                 row["failure"] = reason
                 batch.counts["not_stored"] += 1

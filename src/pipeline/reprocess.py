@@ -11,8 +11,9 @@ from typing import Any
 from pipeline import logs, warehouse
 from pipeline import sources as sources_mod
 from pipeline.daily import tagger
-from pipeline.process import clean_page
+from pipeline.process import CLEAN_BLOCK, clean_pages
 from pipeline.settings import Settings
+from pipeline.sources import Source
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,34 @@ def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
                 warehouse.merge_batch(con, pending)
         pending["articles"], pending["article_topics"] = [], []
 
+    def rebuild(block: list[dict[str, Any]], source: Source) -> None:
+        records = [{"url": page["url"], "warc_file": page["warc_file"], "warc_offset": page["warc_offset"],
+                    "fetched_at": (page["first_seen"].isoformat() if isinstance(page["first_seen"], datetime)
+                                   else page["first_seen"])} for page in block]
+        for page, (article, reason) in zip(block, clean_pages(records, source, cfg.language_seed), strict=True):
+            if article is None:
+                result.skipped += 1
+                if reason and reason.startswith("archive unreadable"):
+                    # a pruned or moved WARC file: the page keeps its reference, the rebuild goes on without it
+                    logs.event(log, logging.WARNING, "archive-missing", url=page["url"],
+                               warc_file=page["warc_file"], reason=reason)
+                continue
+            article["story_id"] = page["story_id"]
+            del article["last_seen"]  # reprocessing is not seeing the article again
+            pending["articles"].append(article)
+            result.articles += 1
+            for match in rules.tag(article["title"] or "", article["text"], article["language"]):
+                pending["article_topics"].append({"article_id": article["id"], "topic": match.topic,
+                                                  "rules_version": rules.version, "score": round(match.score, 4),
+                                                  "evidence": match.evidence,
+                                                  "spans": match.spans})
+                result.topic_matches += 1
+            if len(pending["articles"]) >= BATCH:
+                flush()
+
+    # pages of one source in a row are cleaned together, by blocks as a run cleans (process.CLEAN_BLOCK)
+    block: list[dict[str, Any]] = []
+    block_source: Source | None = None
     for page in _archived(cfg, since):
         result.pages += 1
         try:
@@ -71,28 +100,12 @@ def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
         except KeyError:
             result.skipped += 1
             continue
-        first_seen = page["first_seen"]
-        record = {"url": page["url"], "warc_file": page["warc_file"], "warc_offset": page["warc_offset"],
-                  "fetched_at": first_seen.isoformat() if isinstance(first_seen, datetime) else first_seen}
-        article, reason = clean_page(record, source, cfg.language_seed)
-        if article is None:
-            result.skipped += 1
-            if reason and reason.startswith("archive unreadable"):
-                # a pruned or moved WARC file: the page keeps its reference, the rebuild goes on without it
-                logs.event(log, logging.WARNING, "archive-missing", url=page["url"], warc_file=page["warc_file"],
-                           reason=reason)
-            continue
-        article["story_id"] = page["story_id"]
-        del article["last_seen"]  # reprocessing is not seeing the article again
-        pending["articles"].append(article)
-        result.articles += 1
-        for match in rules.tag(article["title"] or "", article["text"], article["language"]):
-            pending["article_topics"].append({"article_id": article["id"], "topic": match.topic,
-                                              "rules_version": rules.version, "score": round(match.score, 4),
-                                              "evidence": match.evidence,
-                                              "spans": match.spans})
-            result.topic_matches += 1
-        if len(pending["articles"]) >= BATCH:
-            flush()
+        if block_source is not None and (source.id != block_source.id or len(block) >= CLEAN_BLOCK):
+            rebuild(block, block_source)
+            block = []
+        block.append(page)
+        block_source = source
+    if block_source is not None and block:
+        rebuild(block, block_source)
     flush()
     return result

@@ -44,7 +44,7 @@ from make_mirror import FIRST_DAY, NOTE, sentence_pools  # noqa: E402
 
 from pipeline import cleaning, language, stories, warehouse  # noqa: E402
 from pipeline.mirrorgen import MirrorArticle, render_article  # noqa: E402
-from pipeline.process import CLEAN_BLOCK  # noqa: E402
+from pipeline.process import blocks  # noqa: E402
 from pipeline.sources import Source, all_sources  # noqa: E402
 from pipeline.topics import RuleSet, load_rules  # noqa: E402
 from pipeline.urls import article_id, canonical_url  # noqa: E402
@@ -103,13 +103,12 @@ def _setup() -> None:
 
 def process_pages(pages: Sequence[Page], clock: dict[str, float] | None = None) -> list[dict[str, Any] | None]:
     """Clean, detect the language of and tag the topics of each page: a row, or None when it is not a usable
-    article. As a run does (`pipeline.process.clean_pages`, then the tagging), CLEAN_BLOCK pages at a time,
+    article. As a run does (`pipeline.process.clean_pages`, then the tagging), a block of pages at a time,
     one step over the whole block before the next. The content hash is left to `read_rows`."""
     assert _rules is not None
     rules = _rules
     out: list[dict[str, Any] | None] = []
-    for start in range(0, len(pages), CLEAN_BLOCK):
-        block = pages[start:start + CLEAN_BLOCK]
+    for block in blocks(pages):
         t0 = time.perf_counter()
         found = [cleaning.extract(page[2], url=page[1], hints=_sources[page[0]].hints) for page in block]
         t1 = time.perf_counter()

@@ -41,7 +41,7 @@ from bench_processing import generate_pages, run_trafilatura  # noqa: E402  (sib
 from common import DEFAULT_SHARED, emit, peak_rss_mb  # noqa: E402
 
 from pipeline import cleaning, encoding, language  # noqa: E402
-from pipeline.process import CLEAN_BLOCK  # noqa: E402
+from pipeline.process import blocks  # noqa: E402
 from pipeline.sources import Source, all_sources  # noqa: E402
 
 Page = tuple[str, str, bytes]   # (source id, url, page bytes as fetched)
@@ -52,7 +52,7 @@ _sources: dict[str, Source] = {}
 
 def clean(pages: list[Page], hinted: bool = True) -> list[Cleaned]:
     """Each page decoded, cleaned and its language detected (None when it is not a usable article), as a run
-    cleans (`pipeline.process.clean_pages`): CLEAN_BLOCK pages at a time, extraction over the whole block
+    cleans (`pipeline.process.clean_pages`): a block of pages at a time, extraction over the whole block
     before language detection.
 
     `hinted=False` ignores the sources' hints, as for an outlet declared without any.
@@ -60,8 +60,7 @@ def clean(pages: list[Page], hinted: bool = True) -> list[Cleaned]:
     if not _sources:
         _sources.update({s.id: s for s in all_sources()})
     out: list[Cleaned] = []
-    for start in range(0, len(pages), CLEAN_BLOCK):
-        block = pages[start:start + CLEAN_BLOCK]
+    for block in blocks(pages):
         found = [cleaning.extract(encoding.decode_html(page[2])[0], url=page[1],
                                   hints=_sources[page[0]].hints if hinted else None) for page in block]
         for page, ex in zip(block, found, strict=True):
@@ -140,8 +139,7 @@ def run_real(root: Path, rounds: int = 2) -> dict[str, Any]:
 
     def ours() -> None:
         # by blocks, as a run cleans (see `clean`)
-        for start in range(0, len(cases), CLEAN_BLOCK):
-            block = range(start, min(start + CLEAN_BLOCK, len(cases)))
+        for block in blocks(range(len(cases))):
             found = [cleaning.extract(cases[k].raw, url=cases[k].url, hints=hints[k]) for k in block]
             for ex in found:
                 language.detect(ex.text, title=ex.title or "", html_lang=ex.html_lang, seed=0)

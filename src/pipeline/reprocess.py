@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import groupby
 from typing import Any
 
 from pipeline import logs, warehouse
 from pipeline import sources as sources_mod
 from pipeline.daily import tagger
-from pipeline.process import CLEAN_BLOCK, clean_pages
+from pipeline.process import blocks, clean_pages
 from pipeline.settings import Settings
 from pipeline.sources import Source
 
@@ -65,7 +66,7 @@ def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
                 warehouse.merge_batch(con, pending)
         pending["articles"], pending["article_topics"] = [], []
 
-    def rebuild(block: list[dict[str, Any]], source: Source) -> None:
+    def rebuild(block: Sequence[dict[str, Any]], source: Source) -> None:
         records = [{"url": page["url"], "warc_file": page["warc_file"], "warc_offset": page["warc_offset"],
                     "fetched_at": (page["first_seen"].isoformat() if isinstance(page["first_seen"], datetime)
                                    else page["first_seen"])} for page in block]
@@ -90,22 +91,16 @@ def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
             if len(pending["articles"]) >= BATCH:
                 flush()
 
-    # pages of one source in a row are cleaned together, by blocks as a run cleans (process.CLEAN_BLOCK)
-    block: list[dict[str, Any]] = []
-    block_source: Source | None = None
-    for page in _archived(cfg, since):
-        result.pages += 1
+    # pages of one source in a row are cleaned together, by blocks as a run cleans (process.blocks)
+    for source_id, group in groupby(_archived(cfg, since), key=lambda page: page["source_id"]):
+        pages = list(group)
+        result.pages += len(pages)
         try:
-            source = sources_mod.get(page["source_id"], cfg)
+            source = sources_mod.get(source_id, cfg)
         except KeyError:
-            result.skipped += 1
+            result.skipped += len(pages)
             continue
-        if block_source is not None and (source.id != block_source.id or len(block) >= CLEAN_BLOCK):
-            rebuild(block, block_source)
-            block = []
-        block.append(page)
-        block_source = source
-    if block_source is not None and block:
-        rebuild(block, block_source)
+        for block in blocks(pages):
+            rebuild(block, source)
     flush()
     return result

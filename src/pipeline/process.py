@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 # What PageCleaner leaves beside pages.jsonl: one line per article page cleaned while the crawl ran.
 CLEANED_FILE = "cleaned.jsonl"
-_UNREADABLE = "archive unreadable"
+# the reason given for a page whose archived record cannot be read (a pruned or moved WARC file)
+UNREADABLE = "archive unreadable"
 
 
 @dataclass
@@ -129,7 +130,7 @@ def _extract_page(page: dict[str, Any], source: Source) -> cleaning.Extracted | 
     try:
         record = archive.read_record(page["warc_file"], int(page["warc_offset"]))
     except (OSError, KeyError, TypeError, ValueError) as exc:
-        return None, f"{_UNREADABLE}: {exc}"
+        return None, f"{UNREADABLE}: {exc}"
     html, _ = encoding.decode_html(encoding.maybe_gunzip(record.body), declared=page.get("charset"))
     extracted = cleaning.extract(html, url=page["url"], hints=source.hints, feed_date=page.get("feed_date"))
     if not extracted.is_article:
@@ -227,7 +228,7 @@ class PageCleaner:
                     if article is not None:
                         self.tagger.tag(article["title"] or "", article["text"], article["language"])
             for page, (article, reason) in zip(block, cleaned, strict=True):
-                if reason is not None and reason.startswith(_UNREADABLE):
+                if reason is not None and reason.startswith(UNREADABLE):
                     continue  # the load tries again
                 self._out.write(json.dumps({"key": page_key(page), "article": article, "reason": reason},
                                            ensure_ascii=False) + "\n")

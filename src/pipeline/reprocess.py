@@ -12,7 +12,7 @@ from typing import Any
 from pipeline import logs, warehouse
 from pipeline import sources as sources_mod
 from pipeline.daily import tagger
-from pipeline.process import blocks, clean_pages
+from pipeline.process import UNREADABLE, blocks, clean_pages
 from pipeline.settings import Settings
 from pipeline.sources import Source
 
@@ -73,7 +73,7 @@ def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
         for page, (article, reason) in zip(block, clean_pages(records, source, cfg.language_seed), strict=True):
             if article is None:
                 result.skipped += 1
-                if reason and reason.startswith("archive unreadable"):
+                if reason and reason.startswith(UNREADABLE):
                     # a pruned or moved WARC file: the page keeps its reference, the rebuild goes on without it
                     logs.event(log, logging.WARNING, "archive-missing", url=page["url"],
                                warc_file=page["warc_file"], reason=reason)

@@ -28,7 +28,7 @@ from pipeline import crawl_watch, warehouse
 from pipeline import sources as sources_mod
 from pipeline.crawl_output import read_pages, read_summary
 from pipeline.daily import tagger
-from pipeline.process import clean_page, page_row
+from pipeline.process import clean_pages, page_row
 from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.stories import content_hash
@@ -260,6 +260,8 @@ def build(out: Path, source: Source, run_id: str, known: Sequence[Known], seed: 
     crawl_run_id = f"{run_id}:{source.id}:revisit"
     homes = [source.home_url]
     statuses: Counter[str] = Counter()
+    # the pages that answered are cleaned after this loop, a block at a time as a run cleans them
+    readable: list[tuple[dict[str, Any], dict[str, Any], Known, dict[str, Any], str]] = []
     for page in read_pages(out):
         if "url" not in page:
             continue
@@ -283,7 +285,9 @@ def build(out: Path, source: Source, run_id: str, known: Sequence[Known], seed: 
             statuses[str(page.get("status") or page.get("failure"))] += 1
             batch.result.unreachable += 1
             continue
-        cleaned, why = clean_page(page, source, seed)
+        readable.append((page, row, article, ids, seen_at))
+    cleaned_pages = clean_pages([page for page, *_ in readable], source, seed)
+    for (_, row, article, ids, seen_at), (cleaned, why) in zip(readable, cleaned_pages, strict=True):
         if cleaned is None:
             # a 200 that no longer reads as an article may be a consent wall or an outage page: not a removal
             row["failure"] = why

@@ -42,15 +42,15 @@ from common import DEFAULT_SHARED, emit, peak_rss_mb, warm_story_reading  # noqa
 from make_demo_mirror import TAGS, article_url, paragraphs_from, section_for, title_from  # noqa: E402
 from make_mirror import FIRST_DAY, NOTE, sentence_pools  # noqa: E402
 
-from pipeline import cleaning, language, stories, warehouse  # noqa: E402
+from pipeline import cleaning, language, searchtext, stories, warehouse  # noqa: E402
 from pipeline.mirrorgen import MirrorArticle, render_article  # noqa: E402
-from pipeline.process import blocks  # noqa: E402
+from pipeline.process import CLEAN_BLOCK, blocks  # noqa: E402
 from pipeline.sources import Source, all_sources  # noqa: E402
 from pipeline.topics import RuleSet, load_rules  # noqa: E402
 from pipeline.urls import article_id, canonical_url  # noqa: E402
 
 Page = tuple[str, str, str]             # (source id, url, html)
-STAGES = ("extract", "language", "topics", "read")
+STAGES = ("extract", "language", "topics", "index", "read")
 
 _sources: dict[str, Source] = {}
 _rules: RuleSet | None = None
@@ -120,8 +120,11 @@ def process_pages(pages: Sequence[Page], clock: dict[str, float] | None = None) 
         tags = [rules.classify(ex.title or "", ex.text, lang)
                 for (_, _, ex), (lang, _) in zip(kept, detected, strict=True)]
         t3 = time.perf_counter()
+        # the search terms, counted where the page is cleaned as the crawl's cleaner does (the load writes them)
+        terms = [searchtext.index_terms(ex.title or "", ex.text) for _, _, ex in kept]
+        t4 = time.perf_counter()
         rows: list[dict[str, Any] | None] = [None] * len(block)
-        for (k, page, ex), (lang, confidence), topics in zip(kept, detected, tags, strict=True):
+        for (k, page, ex), (lang, confidence), topics, counted in zip(kept, detected, tags, terms, strict=True):
             # the article row as the product stores it, for the load
             rows[k] = {
                 "id": article_id(page[1]), "url": page[1], "canonical_url": canonical_url(page[1]),
@@ -130,10 +133,12 @@ def process_pages(pages: Sequence[Page], clock: dict[str, float] | None = None) 
                 "language_confidence": round(confidence, 4), "content_hash": None, "method": ex.method,
                 "flags": list(ex.flags),
                 "topics": [{"topic": m.topic, "rules_version": rules.version, "score": round(m.score, 4),
-                            "evidence": m.evidence, "spans": m.spans} for m in topics]}
+                            "evidence": m.evidence, "spans": m.spans} for m in topics],
+                searchtext.ROW_KEY: counted}
         out += rows
         if clock is not None:
-            for stage, spent in zip(("extract", "language", "topics"), (t1 - t0, t2 - t1, t3 - t2), strict=True):
+            for stage, spent in zip(("extract", "language", "topics", "index"), (t1 - t0, t2 - t1, t3 - t2, t4 - t3),
+                                    strict=True):
                 clock[stage] += spent
     return out
 
@@ -359,7 +364,8 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=10_000)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="data dir holding SIB-200 and the seeds")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--chunksize", type=int, default=32, help="pages per worker task")
+    ap.add_argument("--chunksize", type=int, default=CLEAN_BLOCK,
+                    help="pages per worker task (default: one block of pipeline.process.CLEAN_BLOCK)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=2,
                     help="pipeline phase: alternating rounds of Trafilatura alone, one process and the workers; "

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import crawl_output, daily, process, sources
+from pipeline import crawl_output, daily, process, searchtext, sources
 from pipeline import settings as settings_mod
 from pipeline.mirror import serve_mirror
 from pipeline.settings import Settings
@@ -69,6 +69,9 @@ def test_every_article_page_was_cleaned_during_the_crawl(crawl: Crawl) -> None:
     assert len(pages) >= 3, "the demo mirror gives this source several articles"
     assert {process.page_key(p) for p in pages} == set(cleaned)
     assert all(article is not None for article, _ in cleaned.values())
+    # and their search terms counted there, for the load to write as they are
+    assert all(article[searchtext.ROW_KEY] == searchtext.index_terms(article["title"] or "", article["text"])
+               for article, _ in cleaned.values() if article is not None)
 
 
 def test_the_load_gives_the_same_rows_with_or_without_the_cleaned_file(crawl: Crawl, tmp_path: Path) -> None:

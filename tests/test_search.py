@@ -185,3 +185,36 @@ def test_migration_009_gives_articles_indexed_before_it_their_snippets(db: Path)
         assert warehouse.migrate(con)[0] == "009_search_snippets"
         stored = dict(con.execute("SELECT article_id, snippet FROM search_docs").fetchall())
     assert stored == {aid: search.snippet(text) for aid, text in texts.items()}
+
+
+def _index_rows(db: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Each article's stored length and snippet, and its postings by term (doc numbers aside)."""
+    with warehouse.read(db, 5) as con:
+        docs = con.execute("SELECT article_id, length, snippet FROM search_docs ORDER BY article_id").fetchall()
+        postings = con.execute("SELECT d.article_id, t.term, p.tf FROM search_postings p "
+                               "JOIN search_docs d USING (doc) JOIN search_terms t ON t.id = p.term_id "
+                               "ORDER BY 1, 2").fetchall()
+    return docs, postings
+
+
+def test_terms_counted_where_pages_are_cleaned_index_as_terms_counted_by_the_load(tmp_path: Path) -> None:
+    # rows as the crawl's cleaner leaves them (process.count_index_terms), one with an empty text
+    rows = ARTICLES + [_article("empty", "Titre seul", "")]
+    carried = [{**r, searchtext.ROW_KEY: searchtext.index_terms(str(r["title"]), str(r["text"]))} for r in rows]
+    _load(tmp_path / "counted.duckdb", [dict(r) for r in rows])
+    _load(tmp_path / "carried.duckdb", carried)
+    counted = _index_rows(tmp_path / "counted.duckdb")
+    assert counted == _index_rows(tmp_path / "carried.duckdb")
+    assert ("empty", 6, "") in counted[0]  # the title's two terms, each weighted three times
+    assert ("fr1", "5g", 1) in counted[1]
+    assert _ids(tmp_path / "carried.duckdb", "coupe") == ["fr2"]
+
+
+def test_terms_carried_for_another_text_are_counted_again(tmp_path: Path) -> None:
+    # a row whose text changed after its terms were counted (an edit, here to a text of the same length):
+    # the carried terms are not used
+    stale = _article("fr2", "Match de football", "La coupe du monde de robotique s'ouvre à Pékin.")
+    stale[searchtext.ROW_KEY] = searchtext.index_terms("Match de football", str(ARTICLES[1]["text"]))
+    _load(tmp_path / "w.duckdb", [stale])
+    assert _ids(tmp_path / "w.duckdb", "robotique") == ["fr2"]
+    assert _ids(tmp_path / "w.duckdb", "equipe") == []

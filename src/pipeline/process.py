@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline import archive, cleaning, encoding, language, stories
+from pipeline import archive, cleaning, encoding, language, searchtext, stories
 from pipeline.crawl_output import no_answer, read_pages, read_summary, unanswered
 from pipeline.sources import Source
 from pipeline.topics import Tagger
@@ -161,6 +161,15 @@ def _article_row(page: dict[str, Any], source: Source, extracted: cleaning.Extra
     return row, None
 
 
+def count_index_terms(cleaned: list[Cleaned]) -> list[Cleaned]:
+    """The cleaned articles with their search terms counted (`searchtext.ROW_KEY`), where they are cleaned:
+    the load, which holds the warehouse, then only writes them (a row edited since is counted again there)."""
+    for article, _ in cleaned:
+        if article is not None:
+            article[searchtext.ROW_KEY] = searchtext.index_terms(article["title"] or "", article["text"])
+    return cleaned
+
+
 class PageCleaner:
     """Cleans a crawl's article pages while the crawl is still writing them, into CLEANED_FILE.
 
@@ -227,6 +236,7 @@ class PageCleaner:
                 for article, _ in cleaned:
                     if article is not None:
                         self.tagger.tag(article["title"] or "", article["text"], article["language"])
+            count_index_terms(cleaned)
             for page, (article, reason) in zip(block, cleaned, strict=True):
                 if reason is not None and reason.startswith(UNREADABLE):
                     continue  # the load tries again
@@ -263,7 +273,8 @@ def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None,
     pages = [page for page in read_pages(crawl_dir) if "url" in page]
     # what the crawl's cleaner left undone is cleaned here, by blocks as it does (see CLEAN_BLOCK)
     undone = [page for page in pages if is_article_page(page) and page_key(page) not in cleaned]
-    cleaned.update(zip(map(page_key, undone), clean_pages(undone, source, seed, hashed=False), strict=True))
+    cleaned.update(zip(map(page_key, undone), count_index_terms(clean_pages(undone, source, seed, hashed=False)),
+                       strict=True))
     for page in pages:
         row = page_row(page, source.id, crawl_run_id, run_id)
         if is_article_page(page):

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import orjson
 
-from pipeline.searchtext import term_counts, tokens
+from pipeline.searchtext import terms_for, tokens
 
 K1 = 1.2
 B = 0.75
@@ -50,19 +50,21 @@ def index(con: duckdb.DuckDBPyConnection, articles: Sequence[Mapping[str, Any]],
         return 0
     fd, path = tempfile.mkstemp(suffix=".jsonl", prefix="veille-postings-")
     try:
-        # one JSON object per article with its terms as arrays: far fewer objects to write and parse
-        # than one per posting, and orjson (the standard encoder was most of the indexing time)
+        # one JSON object per article, its terms one string that DuckDB splits and their counts an array:
+        # far fewer objects to write and parse than one per posting or term, and orjson (the standard
+        # encoder was most of the indexing time). Terms counted where the page was cleaned are used as
+        # they come (searchtext.terms_for).
         with os.fdopen(fd, "wb") as out:
             for aid, a in unique.items():
-                counts, length = term_counts(str(a.get("title") or ""), str(a.get("text") or ""))
-                out.write(orjson.dumps({"article_id": aid, "length": length, "terms": list(counts),
-                                        "tf": list(counts.values()), "snippet": snippet(a.get("text"))},
+                terms = terms_for(a)
+                out.write(orjson.dumps({"article_id": aid, "length": terms["length"], "terms": terms["terms"],
+                                        "tf": terms["tf"], "snippet": snippet(a.get("text"))},
                                        option=orjson.OPT_APPEND_NEWLINE))
         # doc numbers continue after the highest in use: every (re)indexed article gets a fresh one
         con.execute("CREATE OR REPLACE TEMP TABLE stage_search AS SELECT *, "
                     "((SELECT coalesce(max(doc), 0) FROM search_docs) + row_number() OVER ())::INTEGER AS doc "
                     "FROM read_json(?, format='newline_delimited', maximum_object_size=268435456, "
-                    "columns={'article_id': 'VARCHAR', 'length': 'INTEGER', 'terms': 'VARCHAR[]', 'tf': 'INTEGER[]', "
+                    "columns={'article_id': 'VARCHAR', 'length': 'INTEGER', 'terms': 'VARCHAR', 'tf': 'INTEGER[]', "
                     "'snippet': 'VARCHAR'})",
                     [path])
     finally:
@@ -79,7 +81,8 @@ def index(con: duckdb.DuckDBPyConnection, articles: Sequence[Mapping[str, Any]],
                     "(SELECT doc FROM search_docs SEMI JOIN stage_search USING (article_id))")
         con.execute("DELETE FROM search_docs WHERE article_id IN (SELECT article_id FROM stage_search)")
     con.execute("CREATE OR REPLACE TEMP TABLE stage_postings AS "
-                "SELECT unnest(terms) AS term, unnest(tf) AS tf, doc FROM stage_search")
+                "SELECT unnest(string_split(terms, ' ')) AS term, unnest(tf) AS tf, doc FROM stage_search "
+                "WHERE terms <> ''")
     con.execute("INSERT INTO search_terms SELECT term, "
                 "((SELECT coalesce(max(id), 0) FROM search_terms) + row_number() OVER (ORDER BY term))::INTEGER "
                 "FROM (SELECT DISTINCT term FROM stage_postings) n ANTI JOIN search_terms USING (term)")

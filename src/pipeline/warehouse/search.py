@@ -39,7 +39,8 @@ def snippet(text: str | None) -> str | None:
 
 
 def index(con: duckdb.DuckDBPyConnection, articles: Sequence[Mapping[str, Any]], unindexed: bool = False) -> int:
-    """(Re)index the given article rows (id, title, text); call inside the load transaction.
+    """(Re)index the given article rows (id, title, text, and the terms counted where they were cleaned when
+    the row carries them: `searchtext.terms_for`); call inside the load transaction.
 
     `unindexed` says the caller knows that none of them is indexed yet (articles the same transaction
     stores for the first time), so the index is not searched for old entries to replace.

@@ -170,6 +170,13 @@ def count_index_terms(cleaned: list[Cleaned]) -> list[Cleaned]:
     return cleaned
 
 
+def topic_rows(tagger: Tagger, article: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The `article_topics` rows of one article row: its tags, with the version of the rules that made them."""
+    return [{"article_id": article["id"], "topic": match.topic, "rules_version": tagger.version,
+             "score": round(match.score, 4), "evidence": match.evidence, "spans": match.spans}
+            for match in tagger.tag(article["title"] or "", article["text"], article["language"])]
+
+
 class PageCleaner:
     """Cleans a crawl's article pages while the crawl is still writing them, into CLEANED_FILE.
 
@@ -295,10 +302,8 @@ def build_batch(crawl_dir: Path, source: Source, run_id: str, as_of: str | None,
     for aid, article in articles.items():
         article["story_id"] = assigned.get(aid, f"st-{aid}")
         batch.add("articles", article)
-        for match in tagger.tag(article["title"] or "", article["text"], article["language"]):
-            batch.add("article_topics", {"article_id": aid, "topic": match.topic, "rules_version": tagger.version,
-                                         "score": round(match.score, 4), "evidence": match.evidence,
-                                         "spans": match.spans})
+        for row in topic_rows(tagger, article):
+            batch.add("article_topics", row)
             batch.counts["topic_matches"] += 1
     batch.counts["articles"] = len(articles)
 

@@ -12,7 +12,7 @@ from typing import Any
 from pipeline import logs, warehouse
 from pipeline import sources as sources_mod
 from pipeline.daily import tagger
-from pipeline.process import UNREADABLE, blocks, clean_pages
+from pipeline.process import UNREADABLE, blocks, clean_pages, topic_rows
 from pipeline.settings import Settings
 from pipeline.sources import Source
 
@@ -82,12 +82,9 @@ def reprocess(cfg: Settings, since: date | None = None) -> ReprocessResult:
             del article["last_seen"]  # reprocessing is not seeing the article again
             pending["articles"].append(article)
             result.articles += 1
-            for match in rules.tag(article["title"] or "", article["text"], article["language"]):
-                pending["article_topics"].append({"article_id": article["id"], "topic": match.topic,
-                                                  "rules_version": rules.version, "score": round(match.score, 4),
-                                                  "evidence": match.evidence,
-                                                  "spans": match.spans})
-                result.topic_matches += 1
+            tags = topic_rows(rules, article)
+            pending["article_topics"] += tags
+            result.topic_matches += len(tags)
             if len(pending["articles"]) >= BATCH:
                 flush()
 

@@ -28,7 +28,7 @@ from pipeline import crawl_watch, warehouse
 from pipeline import sources as sources_mod
 from pipeline.crawl_output import read_pages, read_summary
 from pipeline.daily import tagger
-from pipeline.process import clean_pages, page_row
+from pipeline.process import clean_pages, page_row, topic_rows
 from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.stories import content_hash
@@ -314,13 +314,10 @@ def merge(cfg: Settings, batch: RevisitBatch) -> None:
     """Write one revisit: revisions, pages and article updates, each article group in its own MERGE."""
     # an edited text is tagged again: a tag on words that were removed must not outlive them
     tag = tagger(cfg)
-    topic_rows = [{"article_id": a["id"], "topic": m.topic, "rules_version": tag.version,
-                   "score": round(m.score, 4), "evidence": m.evidence,
-                   "spans": m.spans}
-                  for a in batch.edited for m in tag.tag(a["title"] or "", a["text"], a["language"])]
+    tags = [row for article in batch.edited for row in topic_rows(tag, article)]
     groups: list[dict[str, list[dict[str, Any]]]] = [
         {"pages": batch.pages, "revisions": [c.row() for c in batch.changes], "articles": batch.edited,
-         "article_topics": topic_rows},
+         "article_topics": tags},
         {"articles": batch.deleted},
         {"articles": batch.checked},
     ]

@@ -117,7 +117,7 @@ def _digest(title: str, text: str) -> str:
     return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
-def terms_for(article: Mapping[str, Any]) -> dict[str, Any]:
+def terms_for(article: Mapping[str, Any]) -> Mapping[str, Any]:
     """The article row's carried `index_terms` when they were counted on its title and text as they are
     now (a row edited since is counted again), else counted here."""
     title, text = str(article.get("title") or ""), str(article.get("text") or "")
@@ -125,5 +125,5 @@ def terms_for(article: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(carried, Mapping) and carried.get("of") == _digest(title, text):
         terms, tf = carried.get("terms"), carried.get("tf")
         if isinstance(terms, str) and isinstance(tf, list) and len(tf) == (terms.count(" ") + 1 if terms else 0):
-            return dict(carried)
+            return carried
     return index_terms(title, text)
